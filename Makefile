@@ -1,0 +1,48 @@
+# jtunnel: a small IP-over-UDP tunnel.  Plain make; honours CXX, CXXFLAGS,
+# CPPFLAGS, LDFLAGS, PREFIX and DESTDIR as distribution builds pass them.
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+
+CXX ?= c++
+CXXFLAGS ?= -Os -g
+# The binary must link against libc alone: no exceptions, no RTTI, no
+# library containers, and only the libraries actually used are linked.
+JT_CXXFLAGS = -std=c++17 -Wall -Wextra -fno-exceptions -fno-rtti \
+	-fno-asynchronous-unwind-tables -fno-threadsafe-statics
+JT_LDFLAGS = -Wl,--as-needed -Wl,--gc-sections -static-libgcc
+JT_CPPFLAGS = -D_GNU_SOURCE
+
+UNAME_S := $(shell uname -s)
+ifeq ($(UNAME_S),Linux)
+PLATFORM = tun_linux.cc
+else
+PLATFORM = tun_bsd.cc
+endif
+
+SRCS = jtunnel.cc client.cc server.cc peer.cc net.cc spawn.cc log.cc $(PLATFORM)
+OBJS = $(SRCS:.cc=.o)
+
+all: jtunnel
+
+jtunnel: $(OBJS)
+	$(CXX) $(JT_CXXFLAGS) $(CXXFLAGS) $(JT_LDFLAGS) $(LDFLAGS) -o $@ $(OBJS)
+
+%.o: %.cc *.h
+	$(CXX) $(JT_CPPFLAGS) $(CPPFLAGS) $(JT_CXXFLAGS) $(CXXFLAGS) -c -o $@ $<
+
+check: jtunnel
+	t/run
+
+demo: jtunnel
+	./demo.sh
+
+install: jtunnel
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 755 jtunnel $(DESTDIR)$(SBINDIR)/jtunnel
+	install -m 644 man/jtunnel.8 $(DESTDIR)$(MANDIR)/man8/jtunnel.8
+
+clean:
+	rm -f jtunnel *.o
+
+.PHONY: all check demo install clean

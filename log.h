@@ -1,0 +1,34 @@
+// Logging to stderr, one event per line, in the manner of OpenBSD's daemons:
+// log_warn adds strerror(errno), log_warnx does not; fatal and fatalx log
+// and exit 1.  log_debug lines appear only with -v.
+#ifndef JTUNNEL_LOG_H
+#define JTUNNEL_LOG_H
+
+#include <stdint.h>
+
+extern int log_verbose;
+
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+[[noreturn]] void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+[[noreturn]] void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+// Why a datagram was dropped; counted, and reported at most every
+// DROP_REPORT_SECONDS so that a flood cannot flood the log.
+enum drop_reason {
+	DROP_SHORT,		// shorter than the identifier
+	DROP_TRUNCATED,		// larger than the receive buffer
+	DROP_UNKNOWN,		// identifier not authorized
+	DROP_UNCHECKED,		// unknown identifier, check budget spent
+	DROP_WRONG_SOURCE,	// client: not from the server's address
+	DROP_TUN_WRITE,		// the tun refused the packet
+	DROP_SEND,		// the socket refused the packet
+	DROP_RECEIVE,		// the socket reported an error instead
+	DROP_REASONS
+};
+// err: the errno of a failed send or write, else 0.
+void drop_count(enum drop_reason why, int err = 0);
+
+#endif

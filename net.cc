@@ -1,0 +1,203 @@
+#include "net.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+// Enough for bursts at line rate while the other side of the host is busy.
+enum { SOCKET_BUFFER_BYTES = 4 << 20 };
+
+const char *addr_format(const struct udp_addr *a, char text[ADDR_TEXT_MAX])
+{
+	char host[INET6_ADDRSTRLEN];
+	if (a->sa.sa_family == AF_INET) {
+		inet_ntop(AF_INET, &a->in.sin_addr, host, sizeof host);
+		snprintf(text, ADDR_TEXT_MAX, "%s:%u", host, ntohs(a->in.sin_port));
+	} else if (IN6_IS_ADDR_V4MAPPED(&a->in6.sin6_addr)) {
+		inet_ntop(AF_INET, &a->in6.sin6_addr.s6_addr[12], host, sizeof host);
+		snprintf(text, ADDR_TEXT_MAX, "%s:%u", host, ntohs(a->in6.sin6_port));
+	} else {
+		inet_ntop(AF_INET6, &a->in6.sin6_addr, host, sizeof host);
+		snprintf(text, ADDR_TEXT_MAX, "[%s]:%u", host, ntohs(a->in6.sin6_port));
+	}
+	return text;
+}
+
+bool addr_equal(const struct udp_addr *a, const struct udp_addr *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return false;
+	if (a->sa.sa_family == AF_INET)
+		return a->in.sin_port == b->in.sin_port &&
+		    a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
+	return a->in6.sin6_port == b->in6.sin6_port &&
+	    a->in6.sin6_scope_id == b->in6.sin6_scope_id &&
+	    memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, sizeof a->in6.sin6_addr) == 0;
+}
+
+bool addr_is_ipv4_path(const struct udp_addr *a)
+{
+	return a->sa.sa_family == AF_INET || IN6_IS_ADDR_V4MAPPED(&a->in6.sin6_addr);
+}
+
+int addr_default_mtu(const struct udp_addr *a)
+{
+	return LINK_MTU - (addr_is_ipv4_path(a) ? OVERHEAD_IPV4 : OVERHEAD_IPV6);
+}
+
+bool addr_parse_numeric(const char *host, uint16_t port, struct udp_addr *a)
+{
+	memset(a, 0, sizeof *a);
+	if (inet_pton(AF_INET, host, &a->in.sin_addr) == 1) {
+		a->in.sin_family = AF_INET;
+		a->in.sin_port = htons(port);
+		a->len = sizeof a->in;
+		return true;
+	}
+	if (inet_pton(AF_INET6, host, &a->in6.sin6_addr) == 1) {
+		a->in6.sin6_family = AF_INET6;
+		a->in6.sin6_port = htons(port);
+		a->len = sizeof a->in6;
+		return true;
+	}
+	return false;
+}
+
+void addr_any(int family, uint16_t port, struct udp_addr *a)
+{
+	memset(a, 0, sizeof *a);
+	if (family == AF_INET) {
+		a->in.sin_family = AF_INET;
+		a->in.sin_port = htons(port);
+		a->len = sizeof a->in;
+	} else {
+		a->in6.sin6_family = AF_INET6;
+		a->in6.sin6_port = htons(port);
+		a->len = sizeof a->in6;
+	}
+}
+
+int addr_resolve(const char *host, uint16_t port, int family, struct udp_addr *a)
+{
+	struct addrinfo hints, *res;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = AI_ADDRCONFIG;
+	int err = getaddrinfo(host, NULL, &hints, &res);
+	if (err == EAI_BADFLAGS || err == EAI_NONAME) {
+		// AI_ADDRCONFIG hides every address on a host whose only
+		// addresses are loopback or not yet configured.
+		hints.ai_flags = 0;
+		err = getaddrinfo(host, NULL, &hints, &res);
+	}
+	if (err != 0)
+		return err;
+	memset(a, 0, sizeof *a);
+	memcpy(&a->sa, res->ai_addr, res->ai_addrlen);
+	a->len = res->ai_addrlen;
+	if (a->sa.sa_family == AF_INET)
+		a->in.sin_port = htons(port);
+	else
+		a->in6.sin6_port = htons(port);
+	freeaddrinfo(res);
+	return 0;
+}
+
+int udp_open(const struct udp_addr *local, bool dual_stack, const char **what)
+{
+	int family = local->sa.sa_family;
+	int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		*what = "socket";
+		return -1;
+	}
+	int v6only = !dual_stack, bytes = SOCKET_BUFFER_BYTES;
+	if (family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) == -1) {
+		*what = "IPV6_V6ONLY";
+		goto fail;
+	}
+	if (udp_allow_fragments(fd, family) == -1) {
+		*what = "allowing fragments";
+		goto fail;
+	}
+	if (udp_size_buffers(fd, bytes) == -1) {
+		*what = "socket buffer size";
+		goto fail;
+	}
+	if (bind(fd, &local->sa, local->len) == -1) {
+		*what = "bind";
+		goto fail;
+	}
+	return fd;
+fail:
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+int udp_batch_init(struct udp_batch *b, bool want_control)
+{
+	memset(b, 0, sizeof *b);
+	// Pages are only touched as datagrams fill them, so a mostly unused
+	// 64 KiB per slot costs address space, not memory.
+	b->buffers = (uint8_t *)malloc((size_t)UDP_BATCH * DATAGRAM_MAX);
+	if (b->buffers == NULL)
+		return -1;
+	if (want_control) {
+		b->control = (uint8_t (*)[UDP_CONTROL_ROOM])malloc(UDP_BATCH * UDP_CONTROL_ROOM);
+		if (b->control == NULL)
+			return -1;
+	}
+	for (int i = 0; i < UDP_BATCH; i++) {
+		b->iov[i].iov_base = udp_batch_data(b, i);
+		b->iov[i].iov_len = DATAGRAM_MAX;
+		b->msgs[i].msg_hdr.msg_iov = &b->iov[i];
+		b->msgs[i].msg_hdr.msg_iovlen = 1;
+		b->msgs[i].msg_hdr.msg_name = &b->from[i].sa;
+		if (want_control)
+			b->msgs[i].msg_hdr.msg_control = b->control[i];
+	}
+	return 0;
+}
+
+int udp_batch_recv(int fd, struct udp_batch *b)
+{
+	for (int i = 0; i < UDP_BATCH; i++) {
+		b->msgs[i].msg_hdr.msg_namelen = sizeof b->from[i].in6;
+		if (b->control != NULL)
+			b->msgs[i].msg_hdr.msg_controllen = UDP_CONTROL_ROOM;
+	}
+	int n = recvmmsg(fd, b->msgs, UDP_BATCH, MSG_WAITFORONE, NULL);
+	for (int i = 0; i < n; i++)
+		b->from[i].len = b->msgs[i].msg_hdr.msg_namelen;
+	return n;
+}
+
+bool udp_error_is_transient(int err)
+{
+	switch (err) {
+	case ENOBUFS:
+	case ENOMEM:
+	case EAGAIN:
+	case EINTR:
+	case ECONNREFUSED:
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+	case ENETDOWN:
+	case EHOSTDOWN:
+	case EADDRNOTAVAIL:
+	case EPERM:		// a firewall rule
+	case EMSGSIZE:
+	case EINVAL:		// an address the route no longer allows
+		return true;
+	default:
+		return false;
+	}
+}

@@ -1,0 +1,82 @@
+// UDP addresses, sockets and batched receiving: what both ends share.
+#ifndef JTUNNEL_NET_H
+#define JTUNNEL_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "tun.h"
+
+struct udp_addr {
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	};
+	socklen_t len;
+};
+
+enum {
+	ADDR_TEXT_MAX = INET6_ADDRSTRLEN + 8,	// "[" address "]:" port
+	// Outer headers: IP + UDP + our 8-byte identifier.
+	OVERHEAD_IPV4 = 20 + 8 + 8,
+	OVERHEAD_IPV6 = 40 + 8 + 8,
+	LINK_MTU = 1500,
+	DATAGRAM_MAX = 65536,
+};
+
+// "198.18.0.1:5151" (also for an IPv4-mapped address) or "[fd00::1]:5151".
+const char *addr_format(const struct udp_addr *a, char text[ADDR_TEXT_MAX]);
+bool addr_equal(const struct udp_addr *a, const struct udp_addr *b);
+// True when datagrams to a travel over IPv4 (AF_INET or IPv4-mapped).
+bool addr_is_ipv4_path(const struct udp_addr *a);
+// The default tun MTU for a peer at a: a 1500-byte link less the outer headers.
+int addr_default_mtu(const struct udp_addr *a);
+
+// A numeric IPv4 or IPv6 address and a port.  Returns false if host is neither.
+bool addr_parse_numeric(const char *host, uint16_t port, struct udp_addr *a);
+// The unspecified address of a family, with a port.
+void addr_any(int family, uint16_t port, struct udp_addr *a);
+// Resolves host (a name or a number) for UDP; family 0 takes any.  Returns 0,
+// or a getaddrinfo error code (see gai_strerror).
+int addr_resolve(const char *host, uint16_t port, int family, struct udp_addr *a);
+
+// Opens a UDP socket bound to local, with the options a tunnel endpoint
+// wants.  dual_stack lets an IPv6 socket also take IPv4.  Returns the
+// descriptor, or -1 with errno (and *what naming the call that failed).
+int udp_open(const struct udp_addr *local, bool dual_stack, const char **what);
+
+// Datagrams received by one recvmmsg call, each in its own buffer with room
+// for the largest UDP payload.
+enum { UDP_BATCH = 16 };
+struct udp_batch {
+	struct mmsghdr msgs[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	struct udp_addr from[UDP_BATCH];
+	uint8_t (*control)[UDP_CONTROL_ROOM];	// null when not wanted
+	uint8_t *buffers;			// UDP_BATCH * DATAGRAM_MAX
+};
+
+// Allocates the buffers.  Returns 0, or -1 with errno.
+int udp_batch_init(struct udp_batch *b, bool want_control);
+// Waits for at least one datagram and takes what else is queued, up to
+// UDP_BATCH.  Returns the count, or -1 with errno.
+int udp_batch_recv(int fd, struct udp_batch *b);
+
+static inline uint8_t *udp_batch_data(struct udp_batch *b, int i)
+{
+	return b->buffers + (size_t)i * DATAGRAM_MAX;
+}
+
+static inline bool udp_local_equal(const struct udp_local *a, const struct udp_local *b)
+{
+	return a->family == b->family && __builtin_memcmp(&a->addr, &b->addr, sizeof a->addr) == 0;
+}
+
+// Whether a send error is a passing condition of the network (the tunnel
+// goes on and resumes by itself) rather than a fault of ours.
+bool udp_error_is_transient(int err);
+
+#endif

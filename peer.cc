@@ -1,0 +1,160 @@
+#include "peer.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool id_parse(const char *text, struct peer_id *id)
+{
+	for (int i = 0; i < ID_BYTES; i++) {
+		int hi = hex_value(text[2 * i]);
+		if (hi < 0)
+			return false;
+		int lo = hex_value(text[2 * i + 1]);
+		if (lo < 0)
+			return false;
+		id->bytes[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return text[2 * ID_BYTES] == '\0';
+}
+
+const char *id_format(const struct peer_id *id, char text[ID_TEXT_MAX])
+{
+	static const char digits[] = "0123456789abcdef";
+	for (int i = 0; i < ID_BYTES; i++) {
+		text[2 * i] = digits[id->bytes[i] >> 4];
+		text[2 * i + 1] = digits[id->bytes[i] & 15];
+	}
+	text[2 * ID_BYTES] = '\0';
+	return text;
+}
+
+int id_random(struct peer_id *id)
+{
+	ssize_t n;
+	do
+		n = getrandom(id->bytes, sizeof id->bytes, 0);
+	while (n == -1 && errno == EINTR);
+	if (n == (ssize_t)sizeof id->bytes)
+		return 0;
+	if (n >= 0)
+		errno = EIO;
+	return -1;
+}
+
+bool auth_check(const char *confdir, const struct peer_id *id)
+{
+	char name[ID_TEXT_MAX], path[PATH_MAX];
+	struct stat st;
+	if (snprintf(path, sizeof path, "%s/%s", confdir, id_format(id, name)) >= (int)sizeof path)
+		return false;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+bool auth_budget_take(struct auth_budget *b)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double elapsed = (now.tv_sec - b->refilled.tv_sec) +
+	    (now.tv_nsec - b->refilled.tv_nsec) / 1e9;
+	if (b->refilled.tv_sec == 0 && b->refilled.tv_nsec == 0)
+		elapsed = AUTH_CHECKS_BURST;	// a full bucket to start with
+	b->refilled = now;
+	b->tokens += elapsed * AUTH_CHECKS_PER_SECOND;
+	if (b->tokens > AUTH_CHECKS_BURST)
+		b->tokens = AUTH_CHECKS_BURST;
+	if (b->tokens < 1)
+		return false;
+	b->tokens -= 1;
+	return true;
+}
+
+enum { TABLE_MIN_CAPACITY = 16 };
+
+// Identifiers in the table are authorized ones, chosen at random by their
+// owners, so their first bytes are as good a hash as any.
+static size_t slot_of(const struct peer_table *t, const struct peer_id *id)
+{
+	uint64_t h;
+	memcpy(&h, id->bytes, sizeof h);
+	return (size_t)(h * 0x9e3779b97f4a7c15ull >> 32) & (t->capacity - 1);
+}
+
+struct peer *peer_find(const struct peer_table *t, const struct peer_id *id)
+{
+	if (t->count == 0)
+		return NULL;
+	for (size_t i = slot_of(t, id);; i = (i + 1) & (t->capacity - 1)) {
+		struct peer *p = t->slots[i];
+		if (p == NULL)
+			return NULL;
+		if (id_equal(&p->id, id))
+			return p;
+	}
+}
+
+static void place(struct peer_table *t, struct peer *p)
+{
+	size_t i = slot_of(t, &p->id);
+	while (t->slots[i] != NULL)
+		i = (i + 1) & (t->capacity - 1);
+	t->slots[i] = p;
+}
+
+int peer_insert(struct peer_table *t, struct peer *p)
+{
+	// Keep the load at most one half, so that probes stay short.
+	if (2 * (t->count + 1) > t->capacity) {
+		size_t capacity = t->capacity ? 2 * t->capacity : (size_t)TABLE_MIN_CAPACITY;
+		struct peer **slots = (struct peer **)calloc(capacity, sizeof *slots);
+		if (slots == NULL)
+			return -1;
+		struct peer **old = t->slots;
+		size_t old_capacity = t->capacity;
+		t->slots = slots;
+		t->capacity = capacity;
+		for (size_t i = 0; i < old_capacity; i++)
+			if (old[i] != NULL)
+				place(t, old[i]);
+		free(old);
+	}
+	place(t, p);
+	t->count++;
+	return 0;
+}
+
+void peer_remove(struct peer_table *t, struct peer *p)
+{
+	size_t mask = t->capacity - 1, i = slot_of(t, &p->id);
+	while (t->slots[i] != p)
+		i = (i + 1) & mask;
+	t->slots[i] = NULL;
+	t->count--;
+	// Move back the entries that the freed slot had pushed further along,
+	// so that every lookup still finds its entry before an empty slot.
+	for (size_t j = (i + 1) & mask; t->slots[j] != NULL; j = (j + 1) & mask) {
+		size_t home = slot_of(t, &t->slots[j]->id);
+		// Entry j may move to i when i lies cyclically in [home, j).
+		bool movable = i <= j ? (home <= i || home > j) : (home <= i && home > j);
+		if (movable) {
+			t->slots[i] = t->slots[j];
+			t->slots[j] = NULL;
+			i = j;
+		}
+	}
+}

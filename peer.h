@@ -1,0 +1,72 @@
+// Identifiers, their authorization in CONFDIR, and the server's table of
+// clients.
+#ifndef JTUNNEL_PEER_H
+#define JTUNNEL_PEER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "net.h"
+#include "tun.h"
+
+enum { ID_BYTES = 8, ID_TEXT_MAX = 2 * ID_BYTES + 1 };
+
+struct peer_id {
+	uint8_t bytes[ID_BYTES];
+};
+
+// Exactly 16 hexadecimal digits, either case.  Returns false otherwise.
+bool id_parse(const char *text, struct peer_id *id);
+// 16 lower-case hexadecimal digits.
+const char *id_format(const struct peer_id *id, char text[ID_TEXT_MAX]);
+// Returns 0, or -1 with errno.
+int id_random(struct peer_id *id);
+
+static inline bool id_equal(const struct peer_id *a, const struct peer_id *b)
+{
+	uint64_t x, y;
+	__builtin_memcpy(&x, a->bytes, sizeof x);
+	__builtin_memcpy(&y, b->bytes, sizeof y);
+	return x == y;
+}
+
+// Whether CONFDIR holds a regular file named by the identifier.
+bool auth_check(const char *confdir, const struct peer_id *id);
+
+// Checks of unknown identifiers are paid from a token bucket, so that a
+// flood of random identifiers cannot make a process spin on the file system.
+struct auth_budget {
+	double tokens;
+	struct timespec refilled;
+};
+enum { AUTH_CHECKS_PER_SECOND = 20, AUTH_CHECKS_BURST = 20 };
+bool auth_budget_take(struct auth_budget *b);
+
+// A client as the server knows it.
+struct peer {
+	struct peer_id id;
+	char id_text[ID_TEXT_MAX];
+	struct udp_addr addr;		// where its last datagram came from
+	struct udp_local local;		// and the address it was sent to
+	int tun_fd;
+	char tun_name[TUN_NAME_MAX];
+	pid_t child;			// its tun-to-UDP process
+	int control_fd;			// the pipe to that process
+	pid_t prog;			// PROG, while it runs
+};
+
+// An open-addressing hash table of peers, keyed by identifier.
+struct peer_table {
+	struct peer **slots;
+	size_t capacity;		// a power of two
+	size_t count;
+};
+
+struct peer *peer_find(const struct peer_table *t, const struct peer_id *id);
+// Returns 0, or -1 with errno when the table cannot grow.
+int peer_insert(struct peer_table *t, struct peer *p);
+void peer_remove(struct peer_table *t, struct peer *p);
+
+#endif

@@ -1,0 +1,143 @@
+#include "spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "tun.h"
+
+extern char **environ;
+
+void signals_reset(void)
+{
+	static const int handled[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGUSR1, SIGPIPE };
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	for (int sig : handled)
+		sigaction(sig, &sa, NULL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+// The environment for PROG: ours less any stale TUN_ variables, plus its own.
+static char **prog_environment(char *dev_var, char *client_var)
+{
+	size_t n = 0;
+	while (environ[n] != NULL)
+		n++;
+	char **env = (char **)malloc((n + 3) * sizeof *env);
+	if (env == NULL)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "TUN_DEV_NAME=", 13) != 0 &&
+		    strncmp(environ[i], "TUN_CLIENT_ID=", 14) != 0)
+			env[k++] = environ[i];
+	env[k++] = dev_var;
+	if (client_var != NULL)
+		env[k++] = client_var;
+	env[k] = NULL;
+	return env;
+}
+
+pid_t prog_spawn(char *const argv[], const char *tun_name, const char *client_id)
+{
+	char dev_var[64], client_var[64];
+	snprintf(dev_var, sizeof dev_var, "TUN_DEV_NAME=%s", tun_name);
+	if (client_id != NULL)
+		snprintf(client_var, sizeof client_var, "TUN_CLIENT_ID=%s", client_id);
+	char **env = prog_environment(dev_var, client_id ? client_var : NULL);
+	if (env == NULL) {
+		log_warn("cannot run PROG %s for %s", argv[0], tun_name);
+		return -1;
+	}
+	// The child reports a failed exec through this pipe; a successful exec
+	// closes it, so the read below waits for the exec, never for PROG.
+	int report[2];
+	if (pipe2(report, O_CLOEXEC) == -1) {
+		log_warn("cannot run PROG %s for %s: pipe", argv[0], tun_name);
+		free(env);
+		return -1;
+	}
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(report[0]);
+		signals_reset();
+		int null = open("/dev/null", O_RDONLY);
+		if (exit_with_parent(parent) == -1 || null == -1 || dup2(null, 0) == -1 ||
+		    execvpe(argv[0], argv, env) == -1) {
+			int err = errno;
+			ssize_t w = write(report[1], &err, sizeof err);
+			(void)w;
+		}
+		_exit(127);
+	}
+	int err = errno;
+	close(report[1]);
+	free(env);
+	if (pid == -1) {
+		close(report[0]);
+		errno = err;
+		log_warn("cannot run PROG %s for %s: fork", argv[0], tun_name);
+		return -1;
+	}
+	ssize_t n;
+	do
+		n = read(report[0], &err, sizeof err);
+	while (n == -1 && errno == EINTR);
+	close(report[0]);
+	if (n == (ssize_t)sizeof err) {
+		waitpid(pid, NULL, 0);
+		errno = err;
+		log_warn("cannot run PROG %s for %s", argv[0], tun_name);
+		return -1;
+	}
+	return pid;
+}
+
+const char *status_text(int status, char text[48])
+{
+	if (WIFSIGNALED(status))
+		snprintf(text, 48, "killed by signal %d", WTERMSIG(status));
+	else
+		snprintf(text, 48, "exited with status %d", WEXITSTATUS(status));
+	return text;
+}
+
+void prog_report(const char *prog, const char *tun_name, int status)
+{
+	char text[48];
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		log_warnx("PROG %s for %s %s", prog, tun_name, status_text(status, text));
+}
+
+pid_t fork_forwarder(void)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (exit_with_parent(parent) == -1)
+			fatal("forwarding process: parent death signal");
+		signals_reset();
+	}
+	return pid;
+}
+
+void signal_catch(int sig, void (*handler)(int))
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(sig, &sa, NULL) == -1)
+		fatal("signal handler for %s", strsignal(sig));
+}

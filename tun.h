@@ -1,0 +1,76 @@
+// The platform layer: everything that differs between Linux and the BSDs
+// lives behind this header, implemented once in tun_linux.cc and once in
+// tun_bsd.cc.  The Makefile compiles exactly one of them.
+#ifndef JTUNNEL_TUN_H
+#define JTUNNEL_TUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+enum {
+	TUN_NAME_MAX = 16,	// IFNAMSIZ on every supported system
+	// Bytes before a packet that tun_read and tun_write may overwrite.  The
+	// wire header (an 8-byte identifier) always leaves this much room, so a
+	// backend that frames packets (the BSDs' 4-byte address family) does it
+	// in place, without a copy.
+	TUN_HEADROOM = 8,
+};
+
+// Opens a new point-to-point tun device with a system-chosen name, which is
+// written to name.  Returns the descriptor (close-on-exec), or -1 with errno.
+int tun_open(char name[TUN_NAME_MAX]);
+
+// Sets the MTU of the named interface.  Returns 0, or -1 with errno.
+int tun_set_mtu(const char *name, int mtu);
+
+// Reads one IP packet into packet[0..room).  Returns its length, 0 for a
+// frame that carries no IP packet (skip it), or -1 with errno.
+ssize_t tun_read(int fd, uint8_t *packet, size_t room);
+
+// Writes one IP packet.  Returns 0, or -1 with errno.
+int tun_write(int fd, uint8_t *packet, size_t len);
+
+// Closes the device so that the interface disappears.
+void tun_close(int fd, const char *name);
+
+// Makes the calling (just forked) process receive SIGTERM when the process
+// parent_pid dies, even by SIGKILL; exits at once if it has died already.
+// Returns 0, or -1 with errno.
+int exit_with_parent(pid_t parent_pid);
+
+// The local address a datagram was sent to, so a reply leaves from it.
+struct udp_local {
+	int family;		// 0 (unknown: let the kernel choose), AF_INET or AF_INET6
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} addr;
+};
+
+// Enables reporting of each datagram's local address on a UDP socket of the
+// given family.  Returns 0, or -1 with errno.
+int udp_enable_local_address(int fd, int family);
+
+// Room for the control messages below, received or sent.
+enum { UDP_CONTROL_ROOM = 64 };
+
+// Finds the local address in a received message's control data.  Sets
+// local->family to 0 when there is none.
+void udp_local_from_control(struct msghdr *msg, struct udp_local *local);
+
+// Writes control data that makes a sent datagram leave from local into
+// control (UDP_CONTROL_ROOM bytes).  Returns its length, 0 when local is unknown.
+size_t udp_local_to_control(const struct udp_local *local, void *control);
+
+// Lets the kernel fragment outgoing datagrams larger than the path MTU
+// instead of dropping them.  Returns 0, or -1 with errno.
+int udp_allow_fragments(int fd, int family);
+
+// Sets both socket buffers to at least bytes where the system allows it,
+// else as large as it allows.  Returns 0, or -1 with errno.
+int udp_size_buffers(int fd, int bytes);
+
+#endif

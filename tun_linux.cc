@@ -1,0 +1,163 @@
+// The platform layer on Linux: tun(4) through /dev/net/tun (see the kernel's
+// Documentation/networking/tuntap.rst), prctl(2), ip(7) and ipv6(7).
+#include "tun.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+int tun_open(char name[TUN_NAME_MAX])
+{
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	// No packet information header: every read and write is a bare IP packet.
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	if (ioctl(fd, TUNSETIFF, &ifr) == -1) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	memcpy(name, ifr.ifr_name, TUN_NAME_MAX);
+	name[TUN_NAME_MAX - 1] = '\0';
+	return fd;
+}
+
+int tun_set_mtu(const char *name, int mtu)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+	ifr.ifr_mtu = mtu;
+	int rc = ioctl(fd, SIOCSIFMTU, &ifr);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+ssize_t tun_read(int fd, uint8_t *packet, size_t room)
+{
+	return read(fd, packet, room);
+}
+
+int tun_write(int fd, uint8_t *packet, size_t len)
+{
+	return write(fd, packet, len) == -1 ? -1 : 0;
+}
+
+void tun_close(int fd, const char *)
+{
+	// A non-persistent tun disappears with its last descriptor.
+	close(fd);
+}
+
+int exit_with_parent(pid_t parent_pid)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1)
+		return -1;
+	// The parent may have died before the request took effect.
+	if (getppid() != parent_pid)
+		_exit(0);
+	return 0;
+}
+
+int udp_enable_local_address(int fd, int family)
+{
+	int on = 1;
+	if (family == AF_INET)
+		return setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+	// A dual-stack socket reports IPv4 destinations as IPv4-mapped
+	// IPV6_PKTINFO, and accepts them back the same way.
+	return setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
+}
+
+void udp_local_from_control(struct msghdr *msg, struct udp_local *local)
+{
+	memset(local, 0, sizeof *local);
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo info;
+			memcpy(&info, CMSG_DATA(c), sizeof info);
+			local->family = AF_INET;
+			local->addr.v4 = info.ipi_addr;
+		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo info;
+			memcpy(&info, CMSG_DATA(c), sizeof info);
+			local->family = AF_INET6;
+			local->addr.v6 = info.ipi6_addr;
+		}
+	}
+}
+
+size_t udp_local_to_control(const struct udp_local *local, void *control)
+{
+	struct msghdr msg;
+	memset(&msg, 0, sizeof msg);
+	memset(control, 0, UDP_CONTROL_ROOM);
+	msg.msg_control = control;
+	if (local->family == AF_INET) {
+		struct in_pktinfo info;
+		memset(&info, 0, sizeof info);
+		info.ipi_spec_dst = local->addr.v4;
+		msg.msg_controllen = CMSG_SPACE(sizeof info);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof info);
+		memcpy(CMSG_DATA(c), &info, sizeof info);
+	} else if (local->family == AF_INET6) {
+		struct in6_pktinfo info;
+		memset(&info, 0, sizeof info);
+		info.ipi6_addr = local->addr.v6;
+		msg.msg_controllen = CMSG_SPACE(sizeof info);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof info);
+		memcpy(CMSG_DATA(c), &info, sizeof info);
+	}
+	return msg.msg_controllen;
+}
+
+int udp_allow_fragments(int fd, int family)
+{
+	// PMTUDISC_DONT: send with DF clear and let the kernel fragment what
+	// exceeds the path MTU, so an underestimated MTU costs speed, not
+	// connectivity (ICMP "fragmentation needed" is often filtered).
+	int v4 = IP_PMTUDISC_DONT, v6 = IPV6_PMTUDISC_DONT;
+	if (setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &v4, sizeof v4) == -1 &&
+	    family == AF_INET)
+		return -1;
+	if (family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &v6, sizeof v6) == -1)
+		return -1;
+	return 0;
+}
+
+int udp_size_buffers(int fd, int bytes)
+{
+	// The FORCE variants pass net.core.[rw]mem_max with CAP_NET_ADMIN,
+	// which creating tuns needs anyway; without it, take what is allowed.
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) == -1 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes) == -1)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof bytes) == -1 &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes) == -1)
+		return -1;
+	return 0;
+}
