@@ -20,7 +20,7 @@ else
 PLATFORM = tun_bsd.cc
 endif
 
-SRCS = jtunnel.cc client.cc server.cc peer.cc net.cc spawn.cc log.cc $(PLATFORM)
+SRCS = jtunnel.cc options.cc client.cc server.cc peer.cc net.cc spawn.cc log.cc $(PLATFORM)
 OBJS = $(SRCS:.cc=.o)
 
 all: jtunnel

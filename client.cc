@@ -56,7 +56,7 @@ static void on_hup(int)
 {
 	static struct udp_batch batch;
 	struct auth_budget budget;
-	struct peer_id server_id;
+	struct peer_id server_id = {};
 	bool server_known = false;
 	char text[ID_TEXT_MAX], where[ADDR_TEXT_MAX];
 	memset(&budget, 0, sizeof budget);
@@ -80,7 +80,9 @@ static void on_hup(int)
 		for (int i = 0; i < n; i++) {
 			struct mmsghdr *m = &batch.msgs[i];
 			uint8_t *data = udp_batch_data(&batch, i);
-			if (m->msg_len < ID_BYTES) {
+			struct peer_id id;
+			enum datagram_kind kind = datagram_parse(data, m->msg_len, &id);
+			if (kind == DATAGRAM_SHORT) {
 				drop_count(DROP_SHORT);
 				continue;
 			}
@@ -92,9 +94,7 @@ static void on_hup(int)
 				drop_count(DROP_WRONG_SOURCE);
 				continue;
 			}
-			if (!server_known || memcmp(data, server_id.bytes, ID_BYTES) != 0) {
-				struct peer_id id;
-				memcpy(id.bytes, data, ID_BYTES);
+			if (!server_known || !id_equal(&id, &server_id)) {
 				if (!auth_budget_take(&budget)) {
 					drop_count(DROP_UNCHECKED);
 					continue;
@@ -110,8 +110,8 @@ static void on_hup(int)
 				log_debug("server %s seen at %s", id_format(&id, text),
 				    addr_format(&c->server, where));
 			}
-			if (m->msg_len == ID_BYTES)
-				continue;	// a keepalive
+			if (kind == DATAGRAM_KEEPALIVE)
+				continue;
 			if (tun_write(c->tun_fd, data + ID_BYTES, m->msg_len - ID_BYTES) == -1)
 				drop_count(DROP_TUN_WRITE, errno);
 		}

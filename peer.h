@@ -32,6 +32,19 @@ static inline bool id_equal(const struct peer_id *a, const struct peer_id *b)
 	return x == y;
 }
 
+// Every datagram is the sender's identifier followed by an IP packet; the
+// identifier alone is a keepalive.
+enum datagram_kind { DATAGRAM_SHORT, DATAGRAM_KEEPALIVE, DATAGRAM_PACKET };
+
+static inline enum datagram_kind datagram_parse(const uint8_t *data, size_t len,
+    struct peer_id *sender)
+{
+	if (len < ID_BYTES)
+		return DATAGRAM_SHORT;
+	__builtin_memcpy(sender->bytes, data, ID_BYTES);
+	return len == ID_BYTES ? DATAGRAM_KEEPALIVE : DATAGRAM_PACKET;
+}
+
 // Whether CONFDIR holds a regular file named by the identifier.
 bool auth_check(const char *confdir, const struct peer_id *id);
 

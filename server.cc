@@ -226,7 +226,9 @@ static void server_datagram(struct server *s, struct mmsghdr *m, const struct ud
 {
 	uint8_t *data = (uint8_t *)m->msg_hdr.msg_iov->iov_base;
 	size_t len = m->msg_len;
-	if (len < ID_BYTES) {
+	struct peer_id id;
+	enum datagram_kind kind = datagram_parse(data, len, &id);
+	if (kind == DATAGRAM_SHORT) {
 		drop_count(DROP_SHORT);
 		return;
 	}
@@ -234,8 +236,6 @@ static void server_datagram(struct server *s, struct mmsghdr *m, const struct ud
 		drop_count(DROP_TRUNCATED);
 		return;
 	}
-	struct peer_id id;
-	memcpy(id.bytes, data, ID_BYTES);
 	struct udp_local local;
 	udp_local_from_control(&m->msg_hdr, &local);
 	struct peer *p = s->last;
@@ -247,8 +247,8 @@ static void server_datagram(struct server *s, struct mmsghdr *m, const struct ud
 	}
 	if (!addr_equal(from, &p->addr) || !udp_local_equal(&local, &p->local))
 		client_moved(p, from, &local);
-	if (len == ID_BYTES)
-		return;		// a keepalive
+	if (kind == DATAGRAM_KEEPALIVE)
+		return;
 	if (tun_write(p->tun_fd, data + ID_BYTES, len - ID_BYTES) == -1)
 		drop_count(DROP_TUN_WRITE, errno);
 }

@@ -1,0 +1,36 @@
+# shellcheck shell=bash
+# The Debian packages each part needs, and their installation when missing.
+# Sourced by .ci/run, t/run, demo.sh and bench/run.
+
+# deps_packages PART: "command:package" pairs.
+deps_packages() {
+	case $1 in
+	build) echo "g++:g++ make:make" ;;
+	demo) echo "ip:iproute2 ping:iputils-ping" ;;
+	test) echo "bats:bats ip:iproute2 ping:iputils-ping tcpdump:tcpdump python3:python3
+		socat:socat nft:nftables conntrack:conntrack setpriv:util-linux
+		timeout:coreutils strace:strace mandoc:mandoc bird:bird2 iperf3:iperf3 jq:jq" ;;
+	bench) echo "ip:iproute2 ping:iputils-ping iperf3:iperf3 jq:jq strace:strace" ;;
+	esac
+}
+
+# deps_install PART...: installs, with apt-get, the packages whose commands
+# are missing, saying which; fails plainly when that is not possible.
+deps_install() {
+	local part pair missing=()
+	for part in "$@"; do
+		for pair in $(deps_packages "$part"); do
+			command -v "${pair%%:*}" >/dev/null 2>&1 ||
+				[[ " ${missing[*]} " == *" ${pair#*:} "* ]] || missing+=("${pair#*:}")
+		done
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+		echo "missing Debian packages: ${missing[*]} (install them as root with apt-get)" >&2
+		return 1
+	fi
+	echo "installing missing Debian packages: ${missing[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y -q "${missing[@]}" >&2 ||
+		{ apt-get update -q >&2 && apt-get install -y -q "${missing[@]}" >&2; }
+}
