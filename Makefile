@@ -5,12 +5,14 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 
 CXX ?= c++
-CXXFLAGS ?= -Os -g
+CXXFLAGS ?= -O2
 # The binary must link against libc alone: no exceptions, no RTTI, no
 # library containers, and only the libraries actually used are linked.
 JT_CXXFLAGS = -std=c++17 -Wall -Wextra -fno-exceptions -fno-rtti \
 	-fno-asynchronous-unwind-tables -fno-threadsafe-statics
-JT_LDFLAGS = -Wl,--as-needed -Wl,--gc-sections -static-libgcc
+# Symbols bound at start, before any fork, so that no forwarding process
+# writes (and so copies) the relocation pages later.
+JT_LDFLAGS = -Wl,--as-needed -Wl,--gc-sections -Wl,-z,now -Wl,-z,relro -static-libgcc
 JT_CPPFLAGS = -D_GNU_SOURCE
 
 UNAME_S := $(shell uname -s)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 // Enough for bursts at line rate while the other side of the host is busy.
@@ -147,14 +148,11 @@ int udp_batch_init(struct udp_batch *b, bool want_control)
 	memset(b, 0, sizeof *b);
 	// Pages are only touched as datagrams fill them, so a mostly unused
 	// 64 KiB per slot costs address space, not memory.
-	b->buffers = (uint8_t *)malloc((size_t)UDP_BATCH * DATAGRAM_MAX);
-	if (b->buffers == NULL)
+	void *buffers = mmap(NULL, (size_t)UDP_BATCH * DATAGRAM_MAX, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buffers == MAP_FAILED)
 		return -1;
-	if (want_control) {
-		b->control = (uint8_t (*)[UDP_CONTROL_ROOM])malloc(UDP_BATCH * UDP_CONTROL_ROOM);
-		if (b->control == NULL)
-			return -1;
-	}
+	b->buffers = (uint8_t *)buffers;
 	for (int i = 0; i < UDP_BATCH; i++) {
 		b->iov[i].iov_base = udp_batch_data(b, i);
 		b->iov[i].iov_len = DATAGRAM_MAX;
@@ -167,11 +165,17 @@ int udp_batch_init(struct udp_batch *b, bool want_control)
 	return 0;
 }
 
+void udp_batch_release(struct udp_batch *b)
+{
+	munmap(b->buffers, (size_t)UDP_BATCH * DATAGRAM_MAX);
+	b->buffers = NULL;
+}
+
 int udp_batch_recv(int fd, struct udp_batch *b)
 {
 	for (int i = 0; i < UDP_BATCH; i++) {
 		b->msgs[i].msg_hdr.msg_namelen = sizeof b->from[i].in6;
-		if (b->control != NULL)
+		if (b->msgs[i].msg_hdr.msg_control != NULL)
 			b->msgs[i].msg_hdr.msg_controllen = UDP_CONTROL_ROOM;
 	}
 	int n = recvmmsg(fd, b->msgs, UDP_BATCH, MSG_WAITFORONE, NULL);

@@ -50,17 +50,19 @@ int udp_open(const struct udp_addr *local, bool dual_stack, const char **what);
 
 // Datagrams received by one recvmmsg call, each in its own buffer with room
 // for the largest UDP payload.
-enum { UDP_BATCH = 16 };
+enum { UDP_BATCH = 8 };
 struct udp_batch {
 	struct mmsghdr msgs[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
 	struct udp_addr from[UDP_BATCH];
-	uint8_t (*control)[UDP_CONTROL_ROOM];	// null when not wanted
+	uint8_t control[UDP_BATCH][UDP_CONTROL_ROOM];
 	uint8_t *buffers;			// UDP_BATCH * DATAGRAM_MAX
 };
 
-// Allocates the buffers.  Returns 0, or -1 with errno.
+// Maps the buffers.  Returns 0, or -1 with errno.
 int udp_batch_init(struct udp_batch *b, bool want_control);
+// Unmaps them: a forked process that does not receive drops its copies.
+void udp_batch_release(struct udp_batch *b);
 // Waits for at least one datagram and takes what else is queued, up to
 // UDP_BATCH.  Returns the count, or -1 with errno.
 int udp_batch_recv(int fd, struct udp_batch *b);

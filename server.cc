@@ -23,6 +23,7 @@ struct server {
 	struct peer_table table;
 	struct auth_budget budget;
 	struct peer *last;		// the client of the previous datagram
+	struct udp_batch batch;
 };
 
 // What crosses a control pipe: where the client now is.
@@ -144,6 +145,7 @@ static struct peer *client_add(struct server *s, const struct peer_id *id,
 	}
 	p->child = fork_forwarder();
 	if (p->child == 0) {
+		udp_batch_release(&s->batch);
 		close_other_clients(s, p);
 		close(control[1]);
 		client_tx_loop(s, p, control[0]);
@@ -359,7 +361,6 @@ static int server_socket(const struct options *o)
 void server_run(const struct options *o)
 {
 	static struct server s;
-	static struct udp_batch batch;
 	s.o = o;
 	// Fail at start, not at the first client, when tuns cannot be made.
 	char probe_name[TUN_NAME_MAX];
@@ -368,7 +369,7 @@ void server_run(const struct options *o)
 		fatal("cannot open a tun (needs /dev/net/tun and CAP_NET_ADMIN)");
 	tun_close(probe, probe_name);
 	s.sock = server_socket(o);
-	if (udp_batch_init(&batch, true) == -1)
+	if (udp_batch_init(&s.batch, true) == -1)
 		fatal("receive buffers");
 	signal(SIGPIPE, SIG_IGN);
 	signal_catch(SIGTERM, on_signal);
@@ -386,7 +387,7 @@ void server_run(const struct options *o)
 			got_hup = 0;
 			server_rescan(&s);
 		}
-		int n = udp_batch_recv(s.sock, &batch);
+		int n = udp_batch_recv(s.sock, &s.batch);
 		if (n == -1) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -396,6 +397,6 @@ void server_run(const struct options *o)
 			continue;
 		}
 		for (int i = 0; i < n; i++)
-			server_datagram(&s, &batch.msgs[i], &batch.from[i]);
+			server_datagram(&s, &s.batch.msgs[i], &s.batch.from[i]);
 	}
 }
