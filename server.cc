@@ -274,7 +274,8 @@ static void server_reap(struct server *s)
 			}
 			if (p->prog == pid) {
 				p->prog = 0;
-				prog_report(s->o->prog[0], p->tun_name, status);
+				snprintf(why, sizeof why, "client %s (%s)", p->id_text, p->tun_name);
+				prog_report(s->o->prog[0], why, status);
 				break;
 			}
 		}

@@ -50,20 +50,24 @@ static char **prog_environment(char *dev_var, char *client_var)
 
 pid_t prog_spawn(char *const argv[], const char *tun_name, const char *client_id)
 {
-	char dev_var[64], client_var[64];
+	char dev_var[64], client_var[64], who[64];
 	snprintf(dev_var, sizeof dev_var, "TUN_DEV_NAME=%s", tun_name);
+	if (client_id != NULL)
+		snprintf(who, sizeof who, "client %s (%s)", client_id, tun_name);
+	else
+		snprintf(who, sizeof who, "%s", tun_name);
 	if (client_id != NULL)
 		snprintf(client_var, sizeof client_var, "TUN_CLIENT_ID=%s", client_id);
 	char **env = prog_environment(dev_var, client_id ? client_var : NULL);
 	if (env == NULL) {
-		log_warn("cannot run PROG %s for %s", argv[0], tun_name);
+		log_warn("cannot run PROG %s for %s", argv[0], who);
 		return -1;
 	}
 	// The child reports a failed exec through this pipe; a successful exec
 	// closes it, so the read below waits for the exec, never for PROG.
 	int report[2];
 	if (pipe2(report, O_CLOEXEC) == -1) {
-		log_warn("cannot run PROG %s for %s: pipe", argv[0], tun_name);
+		log_warn("cannot run PROG %s for %s: pipe", argv[0], who);
 		free(env);
 		return -1;
 	}
@@ -87,7 +91,7 @@ pid_t prog_spawn(char *const argv[], const char *tun_name, const char *client_id
 	if (pid == -1) {
 		close(report[0]);
 		errno = err;
-		log_warn("cannot run PROG %s for %s: fork", argv[0], tun_name);
+		log_warn("cannot run PROG %s for %s: fork", argv[0], who);
 		return -1;
 	}
 	ssize_t n;
@@ -98,7 +102,7 @@ pid_t prog_spawn(char *const argv[], const char *tun_name, const char *client_id
 	if (n == (ssize_t)sizeof err) {
 		waitpid(pid, NULL, 0);
 		errno = err;
-		log_warn("cannot run PROG %s for %s", argv[0], tun_name);
+		log_warn("cannot run PROG %s for %s", argv[0], who);
 		return -1;
 	}
 	return pid;
@@ -113,11 +117,11 @@ const char *status_text(int status, char text[48])
 	return text;
 }
 
-void prog_report(const char *prog, const char *tun_name, int status)
+void prog_report(const char *prog, const char *who, int status)
 {
 	char text[48];
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		log_warnx("PROG %s for %s %s", prog, tun_name, status_text(status, text));
+		log_warnx("PROG %s for %s %s", prog, who, status_text(status, text));
 }
 
 pid_t fork_forwarder(void)

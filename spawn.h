@@ -10,8 +10,8 @@
 // logging why it could not be started.
 pid_t prog_spawn(char *const argv[], const char *tun_name, const char *client_id);
 
-// Logs a PROG that failed, from its wait status.
-void prog_report(const char *prog, const char *tun_name, int status);
+// Logs a PROG that failed, from its wait status; who names its tunnel.
+void prog_report(const char *prog, const char *who, int status);
 
 // "exited with status N" or "killed by signal N".
 const char *status_text(int status, char text[48]);
