@@ -39,6 +39,11 @@ check: jtunnel
 demo: jtunnel
 	./demo.sh
 
+# make bench BENCHFLAGS='-r 3': throughput, latency, CPU and memory beside
+# the raw underlay (see bench/README.md).
+bench: jtunnel
+	bench/run -j ./jtunnel $(BENCHFLAGS)
+
 install: jtunnel
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 755 jtunnel $(DESTDIR)$(SBINDIR)/jtunnel
@@ -47,4 +52,4 @@ install: jtunnel
 clean:
 	rm -f jtunnel *.o
 
-.PHONY: all check demo install clean
+.PHONY: all check demo bench install clean

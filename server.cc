@@ -307,17 +307,22 @@ static void server_rescan(struct server *s)
 
 [[noreturn]] static void server_stop(struct server *s)
 {
+	// Signal every process first and wait after: each tun's removal takes
+	// the kernel a while, and they proceed in parallel.
 	for (size_t i = 0; i < s->table.capacity; i++) {
 		struct peer *p = s->table.slots[i];
 		if (p == NULL)
 			continue;
 		if (p->prog > 0)
 			kill(p->prog, SIGTERM);
-		if (p->child > 0) {
+		if (p->child > 0)
 			kill(p->child, SIGTERM);
-			waitpid(p->child, NULL, 0);
-		}
 		tun_close(p->tun_fd, p->tun_name);
+	}
+	for (size_t i = 0; i < s->table.capacity; i++) {
+		struct peer *p = s->table.slots[i];
+		if (p != NULL && p->child > 0)
+			waitpid(p->child, NULL, 0);
 	}
 	log_info("exiting on %s", got_stop == SIGINT ? "SIGINT" : "SIGTERM");
 	exit(0);
