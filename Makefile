@@ -19,7 +19,7 @@ UNAME_S := $(shell uname -s)
 ifeq ($(UNAME_S),Linux)
 PLATFORM = tun_linux.cc
 else
-PLATFORM = tun_bsd.cc
+PLATFORM = tun_bsd.cc tun_frame.cc
 endif
 
 SRCS = jtunnel.cc options.cc client.cc server.cc peer.cc net.cc spawn.cc log.cc $(PLATFORM)
@@ -33,7 +33,12 @@ jtunnel: $(OBJS)
 %.o: %.cc *.h
 	$(CXX) $(JT_CPPFLAGS) $(CPPFLAGS) $(JT_CXXFLAGS) $(CXXFLAGS) -c -o $@ $<
 
-check: jtunnel
+# The BSD backend's packet framing, unit-tested on any system.
+t/tun_frame_test: t/tun_frame_test.cc tun_frame.cc tun_frame.h
+	$(CXX) $(JT_CPPFLAGS) $(CPPFLAGS) $(JT_CXXFLAGS) $(CXXFLAGS) $(LDFLAGS) -o $@ t/tun_frame_test.cc tun_frame.cc
+
+check: jtunnel t/tun_frame_test
+	t/tun_frame_test
 	t/run
 
 demo: jtunnel
@@ -50,6 +55,6 @@ install: jtunnel
 	install -m 644 man/jtunnel.8 $(DESTDIR)$(MANDIR)/man8/jtunnel.8
 
 clean:
-	rm -f jtunnel *.o
+	rm -f jtunnel *.o t/tun_frame_test
 
 .PHONY: all check demo bench install clean

@@ -341,7 +341,7 @@ static int server_socket(const struct options *o)
 		// Every address: dual-stack where the system has IPv6.
 		addr_any(AF_INET6, o->port, &local);
 		fd = udp_open(&local, true, &what);
-		if (fd == -1 && (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL)) {
+		if (fd == -1) {
 			addr_any(AF_INET, o->port, &local);
 			fd = udp_open(&local, false, &what);
 		}

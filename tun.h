@@ -33,7 +33,9 @@ ssize_t tun_read(int fd, uint8_t *packet, size_t room);
 // Writes one IP packet.  Returns 0, or -1 with errno.
 int tun_write(int fd, uint8_t *packet, size_t len);
 
-// Closes the device so that the interface disappears.
+// Closes the device so that the interface disappears.  Called by the
+// process that opened it, best after the others that share it have ended
+// (FreeBSD waits for them).
 void tun_close(int fd, const char *name);
 
 // Makes the calling (just forked) process receive SIGTERM when the process
