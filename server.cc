@@ -71,7 +71,6 @@ static void child_read_control(int control_fd, struct peer_address *to)
 	memset(&msg, 0, sizeof msg);
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
-	msg.msg_control = control;
 	signal_catch(SIGUSR1, on_address_changed);
 	for (bool update = true;;) {
 		if (update || address_changed) {
@@ -80,8 +79,7 @@ static void child_read_control(int control_fd, struct peer_address *to)
 			msg.msg_name = &to.addr.sa;
 			msg.msg_namelen = to.addr.len;
 			msg.msg_controllen = udp_local_to_control(&to.local, control);
-			if (msg.msg_controllen == 0)
-				msg.msg_control = NULL;
+			msg.msg_control = msg.msg_controllen ? control : NULL;
 			update = false;
 		}
 		ssize_t n = tun_read(p->tun_fd, buf + ID_BYTES, sizeof buf - ID_BYTES);
