@@ -142,14 +142,19 @@ static void send_keepalive(const struct client *c)
 		log_warn("keepalive to %s", c->o->server_host);
 }
 
+// Ends what is still running (a pid of 0 is a process already reaped, and
+// must not reach kill, where 0 means the whole process group).
 [[noreturn]] static void client_stop(struct client *c, int code)
 {
-	kill(c->tx, SIGTERM);
-	kill(c->rx, SIGTERM);
+	const pid_t forwarders[] = { c->tx, c->rx };
+	for (pid_t pid : forwarders)
+		if (pid > 0)
+			kill(pid, SIGTERM);
 	if (c->prog > 0)
 		kill(c->prog, SIGTERM);
-	waitpid(c->tx, NULL, 0);
-	waitpid(c->rx, NULL, 0);
+	for (pid_t pid : forwarders)
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
 	tun_close(c->tun_fd, c->tun_name);
 	exit(code);
 }

@@ -199,7 +199,8 @@ static void client_moved(struct peer *p, const struct udp_addr *from, const stru
 	struct peer_address to = { *from, *local };
 	if (write(p->control_fd, &to, sizeof to) != (ssize_t)sizeof to)
 		log_warn("client %s: telling its forwarding process", p->id_text);
-	kill(p->child, SIGUSR1);
+	if (p->child > 0)
+		kill(p->child, SIGUSR1);
 }
 
 // A datagram from an identifier not in the table: set up its tunnel if it is

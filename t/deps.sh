@@ -7,9 +7,11 @@ deps_packages() {
 	case $1 in
 	build) echo "g++:g++ make:make" ;;
 	demo) echo "ip:iproute2 ping:iputils-ping" ;;
-	test) echo "bats:bats ip:iproute2 ping:iputils-ping tcpdump:tcpdump python3:python3
-		socat:socat nft:nftables conntrack:conntrack setpriv:util-linux
-		timeout:coreutils strace:strace mandoc:mandoc bird:bird2 iperf3:iperf3 jq:jq" ;;
+	test) echo "bats:bats ip:iproute2 ss:iproute2 ping:iputils-ping tcpdump:tcpdump
+		jq:jq python3:python3 nft:nftables conntrack:conntrack
+		setpriv:util-linux unshare:util-linux timeout:coreutils mkfifo:coreutils
+		ps:procps strace:strace socat:socat mandoc:mandoc bird:bird2 iperf3:iperf3
+		systemd-analyze:systemd g++:g++ make:make" ;;
 	bench) echo "ip:iproute2 ping:iputils-ping iperf3:iperf3 jq:jq strace:strace" ;;
 	esac
 }

@@ -1,0 +1,256 @@
+#!/usr/bin/env bats
+# The command line: -g, -h, -V, usage errors, option parsing, identifiers.
+
+load lib
+
+setup() {
+	jt_setup
+	# Even a command that should fail at once runs inside a namespace of
+	# its own, so a jtunnel that wrongly starts can reach nothing.
+	ns_add BARE bare
+}
+
+teardown() {
+	jt_teardown
+}
+
+# jt ARGS...: jtunnel in the bare namespace, bounded.
+jt() {
+	timeout -k 2 10 ip netns exec "$BARE" "$JTUNNEL" "$@"
+}
+
+# usage_error WORD ARGS...: jtunnel ARGS... is a usage error that names WORD.
+usage_error() {
+	local word=$1
+	shift
+	run --separate-stderr jt "$@"
+	[[ $status == 2 ]] || fail "exit status $status, expected 2; stderr: $stderr"
+	[[ -z $output ]] || fail "stdout not empty: $output"
+	local first=${stderr%%$'\n'*} rest=${stderr#*$'\n'}
+	first=${first#jtunnel: }
+	[[ $stderr == *$'\n'* ]] || fail "only one line on stderr, no usage: $stderr"
+	grep -qiF -- "$word" <<<"$first" || fail "first line does not name '$word': $first"
+	grep -qi usage <<<"$rest" || fail "no usage after the first line: $rest"
+	grep -q -- '-s' <<<"$rest" || fail "usage lacks the server synopsis: $rest"
+}
+
+@test "-g prints a random identifier of 16 lower-case hex digits and a newline, and exits 0" {
+	run --separate-stderr jt -g
+	[[ $status == 0 ]]
+	[[ $output =~ ^[0-9a-f]{16}$ ]] || fail "stdout: '$output'"
+	[[ $(jt -g | wc -c) == 17 ]]
+	[[ $(jt -g | wc -l) == 1 ]]
+}
+
+@test "-g gives a different identifier each time" {
+	local a b c
+	a=$(jt -g)
+	b=$(jt -g)
+	c=$(jt -g)
+	[[ $a != "$b" && $b != "$c" && $a != "$c" ]] || fail "$a $b $c"
+}
+
+@test "-h prints the usage on stdout (both synopses) and exits 0" {
+	run --separate-stderr jt -h
+	[[ $status == 0 ]]
+	[[ -z $stderr ]] || fail "stderr: $stderr"
+	grep -qi usage <<<"$output"
+	grep -q -- '-s' <<<"$output"
+	grep -q -- '-k' <<<"$output"
+	grep -qi prog <<<"$output"
+}
+
+@test "-V prints the version on stdout and exits 0" {
+	run --separate-stderr jt -V
+	[[ $status == 0 ]]
+	[[ -z $stderr ]] || fail "stderr: $stderr"
+	[[ $output =~ ^jtunnel\ [0-9]+\.[0-9]+ ]] || fail "stdout: $output"
+}
+
+@test "an unknown option is a usage error (exit 2) naming it" {
+	usage_error -Z -Z -s prog
+	usage_error -Z -s -Z prog
+}
+
+@test "an option missing its argument is a usage error naming the option" {
+	usage_error -p -s -p
+	usage_error -i -i
+}
+
+@test "an identifier shorter than 16 hex digits is a usage error naming it" {
+	usage_error 0123456789abcde -s -i 0123456789abcde prog
+}
+
+@test "an identifier longer than 16 hex digits is a usage error naming it" {
+	usage_error 0123456789abcdef0 -s -i 0123456789abcdef0 prog
+}
+
+@test "an identifier with a non-hex digit is a usage error naming it" {
+	usage_error 0123456789abcdeg -i 0123456789abcdeg 198.18.1.1 5151 prog
+}
+
+@test "a port above 65535 is a usage error naming it" {
+	usage_error 65536 -s -p 65536 prog
+}
+
+@test "a port that is not a number is a usage error naming it" {
+	usage_error 51x1 -s -p 51x1 prog
+	usage_error -1 -p -1 198.18.1.1 5151 prog
+}
+
+@test "a client PORT argument that is not a port is a usage error naming it" {
+	usage_error 99999 198.18.1.1 99999 prog
+	usage_error http 198.18.1.1 http prog
+}
+
+@test "an MTU below 68 is a usage error naming it" {
+	usage_error 67 -s -m 67 prog
+}
+
+@test "an MTU above 65000 is a usage error naming it" {
+	usage_error 65001 -s -m 65001 prog
+}
+
+@test "an MTU that is not a number is a usage error naming it" {
+	usage_error big -m big 198.18.1.1 5151 prog
+}
+
+@test "a keepalive interval that is not a number is a usage error naming it" {
+	usage_error soon -k soon 198.18.1.1 5151 prog
+}
+
+@test "a client without ADDRESS is a usage error naming ADDRESS" {
+	usage_error address
+	usage_error address -i 0123456789abcdef
+}
+
+@test "a client without PORT is a usage error naming PORT" {
+	usage_error port 198.18.1.1
+}
+
+@test "a client without PROG is a usage error naming PROG" {
+	usage_error prog 198.18.1.1 5151
+}
+
+@test "a server without PROG is a usage error naming PROG" {
+	usage_error prog -s
+	usage_error prog -s -p 5151 -i 0123456789abcdef
+}
+
+@test "a CONFDIR that does not exist is fatal at start: exit 1, naming it" {
+	run --separate-stderr jt -s -c "$T/no-such-dir" prog
+	[[ $status == 1 ]] || fail "status $status; stderr: $stderr"
+	grep -qF "$T/no-such-dir" <<<"$stderr" || fail "not named: $stderr"
+}
+
+# The tests below need a server or client running.
+
+@test "options after PROG belong to PROG: the client passes -s -Z --x to it and stays a client" {
+	topo 1
+	jt_start c1 "$C1" -i "$(cid 1)" -c "$T/conf/c1" -k 0 \
+		198.18.1.1 5151 "$T/prog.sh" c1 c 1 -s -Z --x
+	# The client's PROG ran with them: so -s and -Z were not jtunnel's.
+	wait_for 10 has_run c1
+	[[ $(<"$T/prog/c1.$(run_field c1 tun).args") == $'-s\n-Z\n--x' ]] ||
+		fail "PROG's arguments: $(cat "$T"/prog/c1.*.args)"
+	jt_alive c1
+}
+
+@test "options after PROG belong to PROG: the server passes -v -m 1 to it" {
+	topo 1
+	jt_start srv "$SRV" -s -i "$SRV_ID" -c "$T/conf/srv" "$T/prog.sh" srv s auto -v -m 1
+	cli_start c1 1
+	wait_for 10 has_run srv
+	local tun
+	tun=$(run_field srv tun)
+	[[ $(<"$T/prog/srv.$tun.args") == $'-v\n-m\n1' ]] ||
+		fail "PROG's arguments: $(<"$T/prog/srv.$tun.args")"
+	# -m 1 would be a bad MTU for jtunnel: it stayed PROG's.
+	jt_alive srv
+}
+
+@test "-- ends the options" {
+	topo 1
+	jt_start c1 "$C1" -i "$(cid 1)" -c "$T/conf/c1" -k 0 -- \
+		198.18.1.1 5151 "$T/prog.sh" c1 c 1 -i x
+	wait_for 10 has_run c1
+	[[ $(<"$T/prog/c1.$(run_field c1 tun).args") == $'-i\nx' ]]
+	jt_alive c1
+}
+
+@test "PROG's arguments reach it unchanged, spaces and empty words included" {
+	topo 1
+	jt_start c1 "$C1" -i "$(cid 1)" -c "$T/conf/c1" -k 0 \
+		198.18.1.1 5151 "$T/prog.sh" c1 c 1 "a b" "" '$HOME' '*'
+	wait_for 10 has_run c1
+	[[ $(<"$T/prog/c1.$(run_field c1 tun).args") == $'a b\n\n$HOME\n*' ]] ||
+		fail "got: $(cat -A "$T/prog/c1.$(run_field c1 tun).args")"
+}
+
+@test "a server without -i makes a random identifier, logs it, and uses it on the wire" {
+	topo 1
+	rm "$T/conf/c1/$SRV_ID"
+	SID= srv_start srv
+	wait_log srv '[0-9a-f]{16}'
+	local id
+	id=$(grep -Eo '\b[0-9a-f]{16}\b' "$T/srv.log" | head -n 1)
+	[[ -n $id && $id != "$SRV_ID" ]]
+	# The client trusts the logged identifier and nothing else: the tunnel
+	# only works if the server really sends it.
+	allow c1 "$id"
+	cli_start c1 1
+	tunnel_up 1
+}
+
+@test "a client without -i makes a random identifier, logs it, and the server sees it" {
+	topo 1
+	srv_start srv
+	CID= cli_start c1 1 -k 1
+	wait_log c1 '[0-9a-f]{16}'
+	local id
+	id=$(grep -Eo '\b[0-9a-f]{16}\b' "$T/c1.log" | grep -v "$SRV_ID" | head -n 1)
+	[[ -n $id ]]
+	# Authorize it live; the server's PROG must see exactly that identifier.
+	allow srv "$id"
+	wait_for 10 has_run srv "$id"
+}
+
+@test "two runs without -i get different identifiers" {
+	topo 2
+	SID= srv_start srv
+	CID= cli_start c1 1 -k 0
+	wait_log srv '[0-9a-f]{16}'
+	wait_log c1 '[0-9a-f]{16}'
+	local a b
+	a=$(grep -Eo '\b[0-9a-f]{16}\b' "$T/srv.log" | head -n 1)
+	b=$(grep -Eo '\b[0-9a-f]{16}\b' "$T/c1.log" | grep -v "$a" | head -n 1)
+	[[ -n $a && -n $b && $a != "$b" ]] || fail "'$a' '$b'"
+}
+
+@test "identifiers given in upper case are accepted and used in lower case" {
+	topo 1
+	# The files are lower case; the identifiers are given in upper case.
+	SID=0123456789ABCDEF srv_start srv
+	CID=C0FFEE0000000001 cli_start c1 1
+	tunnel_up 1
+	[[ $(run_field srv id) == c0ffee0000000001 ]]
+	! grep -q 0123456789ABCDEF "$T/srv.log" || fail "server logs its id in upper case"
+	! grep -q C0FFEE0000000001 "$T/c1.log" "$T/srv.log" || fail "client id logged in upper case"
+}
+
+@test "CONFDIR defaults to /etc/jtunnel" {
+	topo 1
+	# Each jtunnel gets a private /etc (an overlay in a mount namespace of
+	# its own) whose jtunnel directory authorizes its peer.
+	local s=$T/etc-srv c=$T/etc-c1
+	mkdir -p "$s" "$c"
+	JT_WRAP="mount -t tmpfs tmpfs $s && mkdir $s/u $s/w &&
+		mount -t overlay overlay -o lowerdir=/etc,upperdir=$s/u,workdir=$s/w /etc &&
+		mkdir -p /etc/jtunnel && : >/etc/jtunnel/$(cid 1)" \
+		jt_start srv "$SRV" -s -i "$SRV_ID" "$T/prog.sh" srv s auto
+	JT_WRAP="mount -t tmpfs tmpfs $c && mkdir $c/u $c/w &&
+		mount -t overlay overlay -o lowerdir=/etc,upperdir=$c/u,workdir=$c/w /etc &&
+		mkdir -p /etc/jtunnel && : >/etc/jtunnel/$SRV_ID" \
+		jt_start c1 "$C1" -i "$(cid 1)" 198.18.1.1 5151 "$T/prog.sh" c1 c 1
+	tunnel_up 1
+}
