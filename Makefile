@@ -37,9 +37,43 @@ jtunnel: $(OBJS)
 t/tun_frame_test: t/tun_frame_test.cc tun_frame.cc tun_frame.h
 	$(CXX) $(JT_CPPFLAGS) $(CPPFLAGS) $(JT_CXXFLAGS) $(CXXFLAGS) $(LDFLAGS) -o $@ t/tun_frame_test.cc tun_frame.cc
 
+# make check SANITIZE=1: the whole suite against jtunnel-san, built with
+# ASan and UBSan (objects in san/); a sanitizer report from any process
+# (each writes its own file in san-logs/) fails the run.
+SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -g
+SAN_OBJS = $(SRCS:%.cc=san/%.o)
+SAN_LOGS = $(CURDIR)/san-logs
+
+san/%.o: %.cc *.h
+	@mkdir -p san
+	$(CXX) $(JT_CPPFLAGS) $(CPPFLAGS) $(JT_CXXFLAGS) $(CXXFLAGS) $(SAN_FLAGS) -c -o $@ $<
+
+jtunnel-san: $(SAN_OBJS)
+	$(CXX) $(JT_CXXFLAGS) $(CXXFLAGS) $(SAN_FLAGS) $(JT_LDFLAGS) $(LDFLAGS) -o $@ $(SAN_OBJS)
+
+ifeq ($(SANITIZE),1)
+check: jtunnel-san t/tun_frame_test
+	t/tun_frame_test
+	rm -rf $(SAN_LOGS) && mkdir -m 1777 $(SAN_LOGS)
+	ASAN_OPTIONS=log_path=$(SAN_LOGS)/asan:detect_leaks=1:abort_on_error=0 \
+	UBSAN_OPTIONS=log_path=$(SAN_LOGS)/ubsan:print_stacktrace=1 \
+	JTUNNEL=$(CURDIR)/jtunnel-san t/run $(CHECK_ARGS); s=$$?; \
+	if ls $(SAN_LOGS)/* >/dev/null 2>&1; then \
+		head -n 60 $(SAN_LOGS)/*; echo "make check: sanitizer reports (above, in $(SAN_LOGS))"; exit 1; \
+	fi; exit $$s
+else
 check: jtunnel t/tun_frame_test
 	t/tun_frame_test
-	t/run
+	t/run $(CHECK_ARGS)
+endif
+
+# make fuzz [FUZZ_SECONDS=60]: each libFuzzer target in fuzz/ for that long,
+# one after the other (needs Debian clang-14 and libclang-rt-14-dev).
+FUZZ_SECONDS ?= 60
+fuzz:
+	bash -c '. t/deps.sh && deps_install fuzz'
+	$(MAKE) -C fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 demo: jtunnel
 	./demo.sh
@@ -55,6 +89,7 @@ install: jtunnel
 	install -m 644 man/jtunnel.8 $(DESTDIR)$(MANDIR)/man8/jtunnel.8
 
 clean:
-	rm -f jtunnel *.o t/tun_frame_test
+	rm -rf jtunnel *.o t/tun_frame_test jtunnel-san san san-logs
+	$(MAKE) -C fuzz clean
 
-.PHONY: all check demo bench install clean
+.PHONY: all check demo bench fuzz install clean

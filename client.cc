@@ -55,11 +55,12 @@ static void on_hup(int)
 [[noreturn]] static void client_rx_loop(const struct client *c)
 {
 	static struct udp_batch batch;
-	struct auth_budget budget;
+	struct auth_cache authorized;
 	struct peer_id server_id = {};
 	bool server_known = false;
 	char text[ID_TEXT_MAX], where[ADDR_TEXT_MAX];
-	memset(&budget, 0, sizeof budget);
+	memset(&authorized, 0, sizeof authorized);
+	authorized.confdir = c->o->confdir;
 	if (udp_batch_init(&batch, false) == -1)
 		fatal("receive buffers");
 	signal_catch(SIGHUP, on_hup);
@@ -76,6 +77,8 @@ static void on_hup(int)
 		if (recheck_server) {
 			recheck_server = 0;
 			server_known = false;
+			if (auth_reload(&authorized) == -1)
+				log_warn("re-checking the server: %s", c->o->confdir);
 		}
 		for (int i = 0; i < n; i++) {
 			struct mmsghdr *m = &batch.msgs[i];
@@ -95,11 +98,7 @@ static void on_hup(int)
 				continue;
 			}
 			if (!server_known || !id_equal(&id, &server_id)) {
-				if (!auth_budget_take(&budget)) {
-					drop_count(DROP_UNCHECKED);
-					continue;
-				}
-				if (!auth_check(c->o->confdir, &id)) {
+				if (!auth_lookup(&authorized, &id)) {
 					drop_count(DROP_UNKNOWN);
 					log_debug("unauthorized server identifier %s from %s",
 					    id_format(&id, text), addr_format(&c->server, where));

@@ -60,7 +60,7 @@ void fatalx(const char *fmt, ...)
 enum { DROP_REPORT_SECONDS = 10 };
 
 static const char *const drop_names[DROP_REASONS] = {
-	"short", "too long", "unauthorized", "unchecked (check budget spent)",
+	"short", "too long", "unauthorized",
 	"from a wrong source", "refused by the tun", "not sent",
 	"receive errors",
 };

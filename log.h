@@ -21,7 +21,6 @@ enum drop_reason {
 	DROP_SHORT,		// shorter than the identifier
 	DROP_TRUNCATED,		// larger than the receive buffer
 	DROP_UNKNOWN,		// identifier not authorized
-	DROP_UNCHECKED,		// unknown identifier, check budget spent
 	DROP_WRONG_SOURCE,	// client: not from the server's address
 	DROP_TUN_WRITE,		// the tun refused the packet
 	DROP_SEND,		// the socket refused the packet

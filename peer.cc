@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <dirent.h>
 
 static int hex_value(char c)
 {
@@ -57,31 +58,73 @@ int id_random(struct peer_id *id)
 	return -1;
 }
 
-bool auth_check(const char *confdir, const struct peer_id *id)
+static int id_compare(const void *a, const void *b)
 {
-	char name[ID_TEXT_MAX], path[PATH_MAX];
-	struct stat st;
-	if (snprintf(path, sizeof path, "%s/%s", confdir, id_format(id, name)) >= (int)sizeof path)
-		return false;
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+	return memcmp(a, b, ID_BYTES);
 }
 
-bool auth_budget_take(struct auth_budget *b)
+// Whether the entry name of dir is a regular file, following a link.
+static bool is_regular_file(DIR *dir, const struct dirent *e)
+{
+	if (e->d_type == DT_REG)
+		return true;
+	if (e->d_type != DT_LNK && e->d_type != DT_UNKNOWN)
+		return false;
+	struct stat st;
+	return fstatat(dirfd(dir), e->d_name, &st, 0) == 0 && S_ISREG(st.st_mode);
+}
+
+int auth_reload(struct auth_cache *c)
+{
+	clock_gettime(CLOCK_MONOTONIC, &c->loaded);
+	// Until CONFDIR can be read again, nothing is authorized.
+	c->count = 0;
+	DIR *dir = opendir(c->confdir);
+	if (dir == NULL)
+		return -1;
+	size_t count = 0;
+	struct dirent *e;
+	char text[ID_TEXT_MAX];
+	while ((e = readdir(dir)) != NULL) {
+		struct peer_id id;
+		// Only the lower-case name counts, as the identifier is written.
+		if (!id_parse(e->d_name, &id) || strcmp(id_format(&id, text), e->d_name) != 0 ||
+		    !is_regular_file(dir, e))
+			continue;
+		if (count == c->capacity) {
+			size_t capacity = c->capacity ? 2 * c->capacity : 64;
+			struct peer_id *ids = (struct peer_id *)realloc(c->ids, capacity * sizeof *ids);
+			if (ids == NULL) {
+				closedir(dir);
+				errno = ENOMEM;
+				return -1;
+			}
+			c->ids = ids;
+			c->capacity = capacity;
+		}
+		c->ids[count++] = id;
+	}
+	closedir(dir);
+	qsort(c->ids, count, sizeof *c->ids, id_compare);
+	c->count = count;
+	return 0;
+}
+
+bool auth_listed(const struct auth_cache *c, const struct peer_id *id)
+{
+	return c->count > 0 && bsearch(id, c->ids, c->count, sizeof *c->ids, id_compare) != NULL;
+}
+
+bool auth_lookup(struct auth_cache *c, const struct peer_id *id)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	double elapsed = (now.tv_sec - b->refilled.tv_sec) +
-	    (now.tv_nsec - b->refilled.tv_nsec) / 1e9;
-	if (b->refilled.tv_sec == 0 && b->refilled.tv_nsec == 0)
-		elapsed = AUTH_CHECKS_BURST;	// a full bucket to start with
-	b->refilled = now;
-	b->tokens += elapsed * AUTH_CHECKS_PER_SECOND;
-	if (b->tokens > AUTH_CHECKS_BURST)
-		b->tokens = AUTH_CHECKS_BURST;
-	if (b->tokens < 1)
-		return false;
-	b->tokens -= 1;
-	return true;
+	int64_t age_ns = (int64_t)(now.tv_sec - c->loaded.tv_sec) * 1000000000 +
+	    (now.tv_nsec - c->loaded.tv_nsec);
+	bool never = c->loaded.tv_sec == 0 && c->loaded.tv_nsec == 0;
+	if (never || age_ns >= (int64_t)AUTH_RELOAD_SECONDS * 1000000000)
+		auth_reload(c);
+	return auth_listed(c, id);
 }
 
 enum { TABLE_MIN_CAPACITY = 16 };

@@ -45,17 +45,24 @@ static inline enum datagram_kind datagram_parse(const uint8_t *data, size_t len,
 	return len == ID_BYTES ? DATAGRAM_KEEPALIVE : DATAGRAM_PACKET;
 }
 
-// Whether CONFDIR holds a regular file named by the identifier.
-bool auth_check(const char *confdir, const struct peer_id *id);
-
-// Checks of unknown identifiers are paid from a token bucket, so that a
-// flood of random identifiers cannot make a process spin on the file system.
-struct auth_budget {
-	double tokens;
-	struct timespec refilled;
+// The identifiers that CONFDIR authorizes: those named, in lower case, by a
+// regular file there.  A lookup uses a listing of the directory at most
+// AUTH_RELOAD_SECONDS old, read again when it is older: a flood of unknown
+// identifiers cannot make a process spin on the file system, and a peer's
+// file created or removed counts within that time.
+struct auth_cache {
+	const char *confdir;
+	struct peer_id *ids;		// sorted
+	size_t count, capacity;
+	struct timespec loaded;		// zero: read it at the next lookup
 };
-enum { AUTH_CHECKS_PER_SECOND = 20, AUTH_CHECKS_BURST = 20 };
-bool auth_budget_take(struct auth_budget *b);
+enum { AUTH_RELOAD_SECONDS = 1 };
+
+bool auth_lookup(struct auth_cache *c, const struct peer_id *id);
+// Reads CONFDIR now.  Returns 0, or -1 with errno (the list is then empty).
+int auth_reload(struct auth_cache *c);
+// Whether id was authorized when CONFDIR was last read.
+bool auth_listed(const struct auth_cache *c, const struct peer_id *id);
 
 // A client as the server knows it.
 struct peer {

@@ -21,7 +21,7 @@ struct server {
 	const struct options *o;
 	int sock;
 	struct peer_table table;
-	struct auth_budget budget;
+	struct auth_cache authorized;
 	struct peer *last;		// the client of the previous datagram
 	struct udp_batch batch;
 };
@@ -203,17 +203,13 @@ static void client_moved(struct peer *p, const struct udp_addr *from, const stru
 		kill(p->child, SIGUSR1);
 }
 
-// A datagram from an identifier not in the table: set up its tunnel if it is
-// authorized and the budget for checks allows a look.
+// A datagram from an identifier not in the table: set up its tunnel if
+// CONFDIR authorizes it.
 static struct peer *client_admit(struct server *s, const struct peer_id *id,
     const struct udp_addr *from, const struct udp_local *local)
 {
 	char text[ID_TEXT_MAX], where[ADDR_TEXT_MAX];
-	if (!auth_budget_take(&s->budget)) {
-		drop_count(DROP_UNCHECKED);
-		return NULL;
-	}
-	if (!auth_check(s->o->confdir, id)) {
+	if (!auth_lookup(&s->authorized, id)) {
 		drop_count(DROP_UNKNOWN);
 		log_debug("unauthorized identifier %s from %s", id_format(id, text),
 		    addr_format(from, where));
@@ -284,15 +280,19 @@ static void server_reap(struct server *s)
 // SIGHUP: forget every client whose file is gone from CONFDIR.
 static void server_rescan(struct server *s)
 {
+	if (auth_reload(&s->authorized) == -1) {
+		log_warn("not reloaded: keeping every client: %s", s->o->confdir);
+		return;
+	}
 	size_t forgotten = 0;
 	struct peer **gone = (struct peer **)calloc(s->table.count + 1, sizeof *gone);
 	if (gone == NULL) {
-		log_warn("reloading %s", s->o->confdir);
+		log_warn("not reloaded: keeping every client");
 		return;
 	}
 	for (size_t i = 0; i < s->table.capacity; i++) {
 		struct peer *p = s->table.slots[i];
-		if (p != NULL && !auth_check(s->o->confdir, &p->id))
+		if (p != NULL && !auth_listed(&s->authorized, &p->id))
 			gone[forgotten++] = p;
 	}
 	for (size_t i = 0; i < forgotten; i++) {
@@ -367,6 +367,7 @@ void server_run(const struct options *o)
 {
 	static struct server s;
 	s.o = o;
+	s.authorized.confdir = o->confdir;
 	// Fail at start, not at the first client, when tuns cannot be made.
 	char probe_name[TUN_NAME_MAX];
 	int probe = tun_open(probe_name);

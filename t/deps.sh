@@ -2,7 +2,8 @@
 # The Debian packages each part needs, and their installation when missing.
 # Sourced by .ci/run, t/run, demo.sh and bench/run.
 
-# deps_packages PART: "command:package" pairs.
+# deps_packages PART: "command:package" pairs; "=package" for a package
+# that provides no command.
 deps_packages() {
 	case $1 in
 	build) echo "g++:g++ make:make" ;;
@@ -12,7 +13,8 @@ deps_packages() {
 		setpriv:util-linux unshare:util-linux timeout:coreutils mkfifo:coreutils
 		ps:procps strace:strace socat:socat mandoc:mandoc bird:bird2 iperf3:iperf3
 		systemd-analyze:systemd g++:g++ make:make" ;;
-	bench) echo "ip:iproute2 ping:iputils-ping iperf3:iperf3 jq:jq strace:strace" ;;
+	fuzz) echo "clang++-14:clang-14 =libclang-rt-14-dev" ;;
+	bench) echo "ip:iproute2 ss:iproute2 ping:iputils-ping iperf3:iperf3 jq:jq strace:strace timeout:coreutils" ;;
 	esac
 }
 
@@ -22,7 +24,11 @@ deps_install() {
 	local part pair missing=()
 	for part in "$@"; do
 		for pair in $(deps_packages "$part"); do
-			command -v "${pair%%:*}" >/dev/null 2>&1 ||
+			case $pair in
+			=*) pair=${pair#=}
+			    dpkg-query -W -f '${Status}' "$pair" 2>/dev/null | grep -q 'ok installed' ;;
+			*) command -v "${pair%%:*}" >/dev/null 2>&1 ;;
+			esac ||
 				[[ " ${missing[*]} " == *" ${pair#*:} "* ]] || missing+=("${pair#*:}")
 		done
 	done

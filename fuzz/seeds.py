@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Writes the hand-made seeds of corpus/TARGET/seed-* (run from fuzz/).
+
+Seeds found by fuzzing, and inputs of fixed crashes (regress-*), are kept
+beside them as they are; this script only rewrites its own seed-* files."""
+import os
+import struct
+
+ID = bytes.fromhex("0123456789abcdef")
+
+
+def ipv4_ping():
+    body = struct.pack("!BBHHH", 8, 0, 0, 1, 1) + b"ping" * 8
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), 1, 0x4000, 64, 1, 0,
+                      bytes([198, 19, 1, 2]), bytes([198, 19, 1, 1]))
+    return hdr + body
+
+
+def ipv6_ping():
+    body = struct.pack("!BBHHH", 128, 0, 0, 1, 1) + b"ping" * 8
+    src = bytes.fromhex("fd000019000100000000000000000002")
+    dst = bytes.fromhex("fd000019000100000000000000000001")
+    return struct.pack("!IHBB", 6 << 28, len(body), 58, 64) + src + dst + body
+
+
+def words(*w):
+    return b"\0".join(x.encode() for x in w)
+
+
+SEEDS = {
+    "datagram": {
+        "empty": b"",
+        "short1": b"\x01",
+        "short7": ID[:7],
+        "keepalive": ID,
+        "ipv4-ping": ID + ipv4_ping(),
+        "ipv6-ping": ID + ipv6_ping(),
+        "one-byte-payload": ID + b"\x45",
+        "zero-id": bytes(8) + ipv4_ping(),
+    },
+    "id": {
+        "lower": b"0123456789abcdef",
+        "upper": b"0123456789ABCDEF",
+        "mixed": b"c0FFee00000000Aa",
+        "short": b"0123456789abcde",
+        "long": b"0123456789abcdef0",
+        "nonhex": b"0123456789abcdeg",
+        "0x": b"0x23456789abcdef",
+        "space": b" 123456789abcdef",
+        "nul-inside": b"01234567\x0089abcdef",
+        "empty": b"",
+    },
+    "addr": {
+        "v4": b"\x14\x1f198.18.0.1",
+        "v4-any": b"\x00\x000.0.0.0",
+        "v6": b"\x14\x1ffd00::1",
+        "v6-any": b"\xff\xff::",
+        "v6-full": b"\x00\x01fd00:0018:0001:0000:0000:0000:0000:0001",
+        "v4-mapped": b"\x14\x1f::ffff:198.18.0.1",
+        "v4-compat": b"\x14\x1f::198.18.0.1",
+        "v6-longest": b"\x14\x1fffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255",
+        "v6-scope": b"\x14\x1ffe80::1%eth0",
+        "v4-short": b"\x14\x1f198.18.1",
+        "v4-octal": b"\x14\x1f0198.018.0.1",
+        "v4-hex": b"\x14\x1f0xc6.18.0.1",
+        "name": b"\x14\x1flocalhost",
+        "bracketed": b"\x14\x1f[fd00::1]",
+        "port-suffix": b"\x14\x1f198.18.0.1:5151",
+    },
+    "options": {
+        "server": words("-s", "-i", "0123456789abcdef", "-c", "/etc/jtunnel", "prog"),
+        "server-all": words("-s", "-v", "-b", "::", "-p", "5151", "-i", "0123456789ABCDEF",
+                            "-c", "conf", "-m", "1400", "prog", "a", "-b"),
+        "client": words("198.18.0.1", "5151", "prog"),
+        "client-all": words("-v", "-b", "198.18.0.2", "-p", "0", "-i", "c0ffee0000000001",
+                            "-c", "conf", "-m", "68", "-k", "0", "host.example", "65535",
+                            "prog", "-s", "--x"),
+        "joined": words("-vsp5151", "-m65000", "-iabcdefabcdefabcd", "prog"),
+        "dashdash": words("-s", "--", "-prog"),
+        "prog-dash": words("-s", "prog", "-v", "-m", "1"),
+        "g": words("-g"),
+        "h": words("-h"),
+        "V": words("-V"),
+        "unknown": words("-Z"),
+        "missing-arg": words("-s", "-p"),
+        "bad-port": words("-p", "65536", "-s", "prog"),
+        "bad-mtu": words("-s", "-m", "67", "prog"),
+        "bad-k": words("-k", "86401", "a", "1", "prog"),
+        "server-k": words("-s", "-k", "5", "prog"),
+        "bad-id": words("-s", "-i", "0123", "prog"),
+        "bad-bind": words("-s", "-b", "localhost", "prog"),
+        "no-address": words(),
+        "no-port": words("198.18.0.1"),
+        "no-prog": words("198.18.0.1", "5151"),
+        "port-zero": words("198.18.0.1", "0", "prog"),
+        "empty-words": words("", "", "", "prog"),
+        "dash-alone": words("-", "1", "prog"),
+    },
+    # 8 seed bytes, then operations: 0x00-0x7f insert, 0x80-0xbf remove,
+    # 0xc0-0xff find (the low 6 bits pick one of 64 identifiers).
+    "table": {
+        "fill-empty": bytes(8) + bytes(range(64)) + bytes(range(0x80, 0xc0)),
+        "churn": b"jtunnel!" + bytes([0, 1, 2, 3, 0x80, 4, 0x81, 5, 0xc0, 0xc1, 0x82, 0x83]) * 4,
+        "neighbours": b"\x01" * 8 + bytes(range(32, 64)) + bytes(range(0x9f, 0xa8)) +
+                      bytes(range(0xe0, 0x100)),
+        "grow": b"\xff" * 8 + bytes(range(40)) + bytes(range(0xc0, 0xe8)),
+    },
+}
+
+for target, seeds in SEEDS.items():
+    d = os.path.join("corpus", target)
+    os.makedirs(d, exist_ok=True)
+    for name, data in seeds.items():
+        with open(os.path.join(d, "seed-" + name), "wb") as f:
+            f.write(data)
