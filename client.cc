@@ -36,7 +36,7 @@ static void on_hup(int)
 	recheck_server = 1;
 }
 
-[[noreturn]] static void client_tx_loop(const struct client *c)
+[[noreturn]] static void tun_to_server_loop(const struct client *c)
 {
 	static uint8_t buf[DATAGRAM_MAX];
 	for (;;) {
@@ -52,7 +52,7 @@ static void on_hup(int)
 	}
 }
 
-[[noreturn]] static void client_rx_loop(const struct client *c)
+[[noreturn]] static void server_to_tun_loop(const struct client *c)
 {
 	static struct udp_batch batch;
 	struct auth_cache authorized;
@@ -264,12 +264,12 @@ void client_run(const struct options *o)
 	c.prog = prog_spawn(o->prog, c.tun_name, NULL);
 	c.tx = fork_forwarder();
 	if (c.tx == 0)
-		client_tx_loop(&c);
+		tun_to_server_loop(&c);
 	if (c.tx == -1)
 		fatal("forking the tun to UDP process");
 	c.rx = fork_forwarder();
 	if (c.rx == 0)
-		client_rx_loop(&c);
+		server_to_tun_loop(&c);
 	if (c.rx == -1) {
 		log_warn("forking the UDP to tun process");
 		client_stop(&c, 1);

@@ -5,13 +5,15 @@
 #include <string.h>
 #include <unistd.h>
 
-// A whole decimal number in [min, max].
+// A whole decimal number in [min, max], digits only: no sign, no blanks.
 static bool number_parse(const char *word, long min, long max, long *v)
 {
+	if (*word < '0' || *word > '9')
+		return false;
 	char *end;
 	errno = 0;
 	*v = strtol(word, &end, 10);
-	return errno == 0 && end != word && *end == '\0' && *v >= min && *v <= max;
+	return errno == 0 && *end == '\0' && *v >= min && *v <= max;
 }
 
 static enum options_action fail(struct options_error *err, const char *what, const char *word)

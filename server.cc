@@ -61,7 +61,7 @@ static void child_read_control(int control_fd, struct peer_address *to)
 		exit(0);
 }
 
-[[noreturn]] static void client_tx_loop(const struct server *s, const struct peer *p, int control_fd)
+[[noreturn]] static void tun_to_client_loop(const struct server *s, const struct peer *p, int control_fd)
 {
 	static uint8_t buf[DATAGRAM_MAX];
 	uint8_t control[UDP_CONTROL_ROOM];
@@ -146,7 +146,7 @@ static struct peer *client_add(struct server *s, const struct peer_id *id,
 		udp_batch_release(&s->batch);
 		close_other_clients(s, p);
 		close(control[1]);
-		client_tx_loop(s, p, control[0]);
+		tun_to_client_loop(s, p, control[0]);
 	}
 	close(control[0]);
 	p->control_fd = control[1];

@@ -98,6 +98,12 @@ usage_error() {
 	usage_error -1 -p -1 198.18.1.1 5151 prog
 }
 
+@test "a number with a sign or a leading blank is a usage error naming it" {
+	usage_error "+1400" -m +1400 198.18.0.1 5151 true
+	usage_error " 5151" -s -p " 5151" true
+	usage_error "-0" -k -0 198.18.0.1 5151 true
+}
+
 @test "a client PORT argument that is not a port is a usage error naming it" {
 	usage_error 99999 198.18.1.1 99999 prog
 	usage_error http 198.18.1.1 http prog
