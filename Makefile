@@ -53,7 +53,7 @@ jtunnel-san: $(SAN_OBJS)
 	$(CXX) $(JT_CXXFLAGS) $(CXXFLAGS) $(SAN_FLAGS) $(JT_LDFLAGS) $(LDFLAGS) -o $@ $(SAN_OBJS)
 
 ifeq ($(SANITIZE),1)
-check: jtunnel-san t/tun_frame_test
+check: jtunnel jtunnel-san t/tun_frame_test
 	t/tun_frame_test
 	rm -rf $(SAN_LOGS) && mkdir -m 1777 $(SAN_LOGS)
 	ASAN_OPTIONS=log_path=$(SAN_LOGS)/asan:detect_leaks=1:abort_on_error=0 \

@@ -1,0 +1,43 @@
+#!/usr/bin/env bats
+# The build: what make produces and installs.
+
+# Always the plain build in the tree, whatever JTUNNEL the suite runs.
+setup() {
+	TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+}
+
+@test "build: jtunnel links against libc alone (no libstdc++, no libgcc_s)" {
+	run -0 ldd "$TOP/jtunnel"
+	local libs
+	libs=$(awk '$1 !~ /^linux-vdso/ {print $1}' <<<"$output" | sed 's#.*/##' | sort)
+	[[ $libs == $'ld-linux-x86-64.so.2\nlibc.so.6' || $libs == "libc.so.6" ]] ||
+		{ echo "linked against: $libs"; false; }
+}
+
+@test "build: the stripped binary is at most 48 KiB" {
+	strip -o "$BATS_TEST_TMPDIR/jtunnel" "$TOP/jtunnel"
+	local size
+	size=$(stat -c %s "$BATS_TEST_TMPDIR/jtunnel")
+	echo "# stripped size: $size bytes" >&3
+	((size <= 48 * 1024)) || { echo "stripped size $size bytes"; false; }
+}
+
+@test "build: a clean build with -Wall -Wextra gives no warning" {
+	cp -r "$TOP"/*.cc "$TOP"/*.h "$TOP"/Makefile "$BATS_TEST_TMPDIR/"
+	run -0 make -C "$BATS_TEST_TMPDIR" jtunnel
+	if grep -i 'warning' <<<"$output"; then false; fi
+}
+
+@test "build: make install with DESTDIR and PREFIX puts jtunnel in sbin and its manual where man finds it" {
+	local dest=$BATS_TEST_TMPDIR/root
+	cp -r "$TOP"/*.cc "$TOP"/*.h "$TOP"/Makefile "$TOP"/man "$BATS_TEST_TMPDIR/"
+	run -0 make -C "$BATS_TEST_TMPDIR" install DESTDIR="$dest" PREFIX=/usr
+	[[ -x $dest/usr/sbin/jtunnel ]]
+	[[ -f $dest/usr/share/man/man8/jtunnel.8 ]]
+	run -0 "$dest/usr/sbin/jtunnel" -V
+	[[ $output == "jtunnel "* ]]
+	MANPATH=$dest/usr/share/man run -0 man -w jtunnel
+	[[ $output == "$dest/usr/share/man/man8/jtunnel.8"* ]]
+	run -0 man -l -Tutf8 "$dest/usr/share/man/man8/jtunnel.8"
+	grep -q "WIRE FORMAT" <<<"$output"
+}
