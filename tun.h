@@ -20,7 +20,8 @@ enum {
 };
 
 // Opens a new point-to-point tun device with a system-chosen name, which is
-// written to name.  Returns the descriptor (close-on-exec), or -1 with errno.
+// written to name, and a transmit queue sized for bursts where the system
+// has one to size.  Returns the descriptor (close-on-exec), or -1 with errno.
 int tun_open(char name[TUN_NAME_MAX]);
 
 // Sets the MTU of the named interface.  Returns 0, or -1 with errno.

@@ -12,6 +12,36 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+// Packets the kernel queues for jtunnel to read: twice the default of 500,
+// which bursts of a single TCP stream overflow (measured: a few percent more
+// throughput), and still short enough not to add much delay on a slow box.
+enum { TUN_QUEUE_PACKETS = 1000 };
+
+// An ioctl on the named interface through a throwaway socket.
+static int interface_ioctl(const char *name, unsigned long request, struct ifreq *ifr)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	strncpy(ifr->ifr_name, name, IFNAMSIZ - 1);
+	int rc = ioctl(fd, request, ifr);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+// Closes fd after a failed call, keeping that call's errno.  Returns -1.
+static int close_failed(int fd)
+{
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
 int tun_open(char name[TUN_NAME_MAX])
 {
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
@@ -21,33 +51,23 @@ int tun_open(char name[TUN_NAME_MAX])
 	memset(&ifr, 0, sizeof ifr);
 	// No packet information header: every read and write is a bare IP packet.
 	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
-	if (ioctl(fd, TUNSETIFF, &ifr) == -1) {
-		int saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
+	if (ioctl(fd, TUNSETIFF, &ifr) == -1)
+		return close_failed(fd);
 	memcpy(name, ifr.ifr_name, TUN_NAME_MAX);
 	name[TUN_NAME_MAX - 1] = '\0';
+	memset(&ifr, 0, sizeof ifr);
+	ifr.ifr_qlen = TUN_QUEUE_PACKETS;
+	if (interface_ioctl(name, SIOCSIFTXQLEN, &ifr) == -1)
+		return close_failed(fd);
 	return fd;
 }
 
 int tun_set_mtu(const char *name, int mtu)
 {
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		return -1;
 	struct ifreq ifr;
 	memset(&ifr, 0, sizeof ifr);
-	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
 	ifr.ifr_mtu = mtu;
-	int rc = ioctl(fd, SIOCSIFMTU, &ifr);
-	int saved = errno;
-	close(fd);
-	errno = saved;
-	return rc;
+	return interface_ioctl(name, SIOCSIFMTU, &ifr);
 }
 
 ssize_t tun_read(int fd, uint8_t *packet, size_t room)
