@@ -347,7 +347,9 @@ static int server_socket(const struct options *o)
 	}
 	if (fd == -1)
 		fatal("server socket on %s: %s", addr_format(&local, where), what);
-	if (udp_enable_local_address(fd, local.sa.sa_family) == -1)
+	// Bound to every address, a reply must name the one the client wrote
+	// to; bound to one, it leaves from that one anyway.
+	if (o->bind_host == NULL && udp_enable_local_address(fd, local.sa.sa_family) == -1)
 		fatal("server socket: receiving local addresses");
 	// A bound on every wait, so that a signal that lands just before the
 	// receive is handled within this time even when no datagram comes.
