@@ -57,6 +57,20 @@ teardown() {
 	[[ $(mtu_of "$SRV" "$(run_field srv tun)") == 1464 ]]
 }
 
+@test "each tun queues up to 1000 packets for jtunnel to read, on both ends" {
+	topo 1
+	srv_start srv
+	cli_start c1 1
+	tunnel_up 1
+	local ns dev
+	for ns in "$C1:$(run_field c1 tun)" "$SRV:$(run_field srv tun)"; do
+		dev=${ns#*:}
+		ns=${ns%%:*}
+		[[ $(ip -n "$ns" -j link show dev "$dev" | jq '.[0].txqlen') == 1000 ]] ||
+			fail "$dev in $ns: $(ip -n "$ns" link show dev "$dev")"
+	done
+}
+
 @test "the tun MTU defaults to 1444 on both ends over IPv6" {
 	topo 1
 	srv_start srv
