@@ -66,14 +66,6 @@ static void on_hup(int)
 	signal_catch(SIGHUP, on_hup);
 	for (;;) {
 		int n = udp_batch_recv(c->sock, &batch);
-		if (n == -1) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			if (!udp_error_is_transient(errno))
-				fatal("receiving");
-			drop_count(DROP_RECEIVE, errno);
-			continue;
-		}
 		if (recheck_server) {
 			recheck_server = 0;
 			server_known = false;

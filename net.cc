@@ -9,6 +9,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "log.h"
+
 // Enough for bursts at line rate while the other side of the host is busy.
 enum { SOCKET_BUFFER_BYTES = 4 << 20 };
 
@@ -179,6 +181,14 @@ int udp_batch_recv(int fd, struct udp_batch *b)
 			b->msgs[i].msg_hdr.msg_controllen = UDP_CONTROL_ROOM;
 	}
 	int n = recvmmsg(fd, b->msgs, UDP_BATCH, MSG_WAITFORONE, NULL);
+	if (n == -1) {
+		if (errno == EINTR || errno == EAGAIN)
+			return 0;
+		if (!udp_error_is_transient(errno))
+			fatal("receiving");
+		drop_count(DROP_RECEIVE, errno);
+		return 0;
+	}
 	for (int i = 0; i < n; i++)
 		b->from[i].len = b->msgs[i].msg_hdr.msg_namelen;
 	return n;

@@ -64,7 +64,8 @@ int udp_batch_init(struct udp_batch *b, bool want_control);
 // Unmaps them: a forked process that does not receive drops its copies.
 void udp_batch_release(struct udp_batch *b);
 // Waits for at least one datagram and takes what else is queued, up to
-// UDP_BATCH.  Returns the count, or -1 with errno.
+// UDP_BATCH.  Returns the count: 0 after a signal, the socket's timeout or a
+// passing error (counted as a drop).  Any other error is fatal.
 int udp_batch_recv(int fd, struct udp_batch *b);
 
 static inline uint8_t *udp_batch_data(struct udp_batch *b, int i)

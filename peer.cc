@@ -105,7 +105,8 @@ int auth_reload(struct auth_cache *c)
 		c->ids[count++] = id;
 	}
 	closedir(dir);
-	qsort(c->ids, count, sizeof *c->ids, id_compare);
+	if (count > 1)
+		qsort(c->ids, count, sizeof *c->ids, id_compare);
 	c->count = count;
 	return 0;
 }

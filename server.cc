@@ -396,14 +396,6 @@ void server_run(const struct options *o)
 			server_rescan(&s);
 		}
 		int n = udp_batch_recv(s.sock, &s.batch);
-		if (n == -1) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			if (!udp_error_is_transient(errno))
-				fatal("receiving");
-			drop_count(DROP_RECEIVE, errno);
-			continue;
-		}
 		for (int i = 0; i < n; i++)
 			server_datagram(&s, &s.batch.msgs[i], &s.batch.from[i]);
 	}

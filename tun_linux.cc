@@ -124,34 +124,37 @@ void udp_local_from_control(struct msghdr *msg, struct udp_local *local)
 	}
 }
 
-size_t udp_local_to_control(const struct udp_local *local, void *control)
+// Writes one control message into control.  Returns the room it takes.
+static size_t control_put(void *control, int level, int type, const void *data, size_t len)
 {
 	struct msghdr msg;
 	memset(&msg, 0, sizeof msg);
-	memset(control, 0, UDP_CONTROL_ROOM);
 	msg.msg_control = control;
+	msg.msg_controllen = CMSG_SPACE(len);
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = level;
+	c->cmsg_type = type;
+	c->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(c), data, len);
+	return CMSG_SPACE(len);
+}
+
+size_t udp_local_to_control(const struct udp_local *local, void *control)
+{
+	memset(control, 0, UDP_CONTROL_ROOM);
 	if (local->family == AF_INET) {
 		struct in_pktinfo info;
 		memset(&info, 0, sizeof info);
 		info.ipi_spec_dst = local->addr.v4;
-		msg.msg_controllen = CMSG_SPACE(sizeof info);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = IPPROTO_IP;
-		c->cmsg_type = IP_PKTINFO;
-		c->cmsg_len = CMSG_LEN(sizeof info);
-		memcpy(CMSG_DATA(c), &info, sizeof info);
-	} else if (local->family == AF_INET6) {
+		return control_put(control, IPPROTO_IP, IP_PKTINFO, &info, sizeof info);
+	}
+	if (local->family == AF_INET6) {
 		struct in6_pktinfo info;
 		memset(&info, 0, sizeof info);
 		info.ipi6_addr = local->addr.v6;
-		msg.msg_controllen = CMSG_SPACE(sizeof info);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = IPPROTO_IPV6;
-		c->cmsg_type = IPV6_PKTINFO;
-		c->cmsg_len = CMSG_LEN(sizeof info);
-		memcpy(CMSG_DATA(c), &info, sizeof info);
+		return control_put(control, IPPROTO_IPV6, IPV6_PKTINFO, &info, sizeof info);
 	}
-	return msg.msg_controllen;
+	return 0;
 }
 
 int udp_allow_fragments(int fd, int family)
