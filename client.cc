@@ -21,7 +21,7 @@ struct client {
 	int tun_fd;
 	char tun_name[TUN_NAME_MAX];
 	struct udp_addr server;
-	pid_t tx, rx, prog;
+	pid_t tx, rx, prog;		// tun to UDP, UDP to tun, PROG; 0 once reaped
 };
 
 static volatile sig_atomic_t got_stop, recheck_server;
@@ -46,6 +46,7 @@ static void on_hup(int)
 				continue;
 			fatal("reading %s", c->tun_name);
 		}
+		// After the read: a BSD tun_read uses the bytes before the packet.
 		memcpy(buf, c->o->id.bytes, ID_BYTES);
 		if (sendto(c->sock, buf, n + ID_BYTES, 0, &c->server.sa, c->server.len) == -1)
 			drop_count(DROP_SEND, errno);

@@ -88,6 +88,7 @@ static void child_read_control(int control_fd, struct peer_address *to)
 				continue;
 			fatal("client %s: reading %s", p->id_text, p->tun_name);
 		}
+		// After the read: a BSD tun_read uses the bytes before the packet.
 		memcpy(buf, s->o->id.bytes, ID_BYTES);
 		iov.iov_len = n + ID_BYTES;
 		if (sendmsg(s->sock, &msg, 0) == -1)
