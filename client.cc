@@ -142,8 +142,7 @@ static void send_keepalive(const struct client *c)
 	for (pid_t pid : forwarders)
 		if (pid > 0)
 			kill(pid, SIGTERM);
-	if (c->prog > 0)
-		kill(c->prog, SIGTERM);
+	prog_stop(c->prog);
 	for (pid_t pid : forwarders)
 		if (pid > 0)
 			waitpid(pid, NULL, 0);

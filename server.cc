@@ -177,8 +177,7 @@ static void client_remove(struct server *s, struct peer *p, const char *why)
 	char where[ADDR_TEXT_MAX];
 	if (p->child > 0)
 		kill(p->child, SIGTERM);
-	if (p->prog > 0)
-		kill(p->prog, SIGTERM);
+	prog_stop(p->prog);
 	close(p->control_fd);
 	tun_close(p->tun_fd, p->tun_name);
 	peer_remove(&s->table, p);
@@ -313,8 +312,7 @@ static void server_rescan(struct server *s)
 		struct peer *p = s->table.slots[i];
 		if (p == NULL)
 			continue;
-		if (p->prog > 0)
-			kill(p->prog, SIGTERM);
+		prog_stop(p->prog);
 		if (p->child > 0)
 			kill(p->child, SIGTERM);
 		tun_close(p->tun_fd, p->tun_name);

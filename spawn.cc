@@ -77,8 +77,8 @@ pid_t prog_spawn(char *const argv[], const char *tun_name, const char *client_id
 		close(report[0]);
 		signals_reset();
 		int null = open("/dev/null", O_RDONLY);
-		if (exit_with_parent(parent) == -1 || null == -1 || dup2(null, 0) == -1 ||
-		    execvpe(argv[0], argv, env) == -1) {
+		if (exit_with_parent(parent) == -1 || setpgid(0, 0) == -1 || null == -1 ||
+		    dup2(null, 0) == -1 || execvpe(argv[0], argv, env) == -1) {
 			int err = errno;
 			ssize_t w = write(report[1], &err, sizeof err);
 			(void)w;
@@ -106,6 +106,13 @@ pid_t prog_spawn(char *const argv[], const char *tun_name, const char *client_id
 		return -1;
 	}
 	return pid;
+}
+
+void prog_stop(pid_t pid)
+{
+	// Never 0 or less: kill would take that as this very process group.
+	if (pid > 0)
+		kill(-pid, SIGTERM);
 }
 
 const char *status_text(int status, char text[48])

@@ -5,10 +5,14 @@
 #include <sys/types.h>
 
 // Starts argv (PATH search) with stdin from /dev/null, TUN_DEV_NAME set and,
-// when client_id is not null, TUN_CLIENT_ID.  Does not wait for it to end.
+// when client_id is not null, TUN_CLIENT_ID, in a process group of its own.  Does not wait for it to end.
 // PROG receives SIGTERM if jtunnel dies first.  Returns its pid, or -1 after
 // logging why it could not be started.
 pid_t prog_spawn(char *const argv[], const char *tun_name, const char *client_id);
+
+// Sends SIGTERM to a PROG that still runs (pid > 0), and to the processes
+// it started: PROG leads a process group of its own.
+void prog_stop(pid_t pid);
 
 // Logs a PROG that failed, from its wait status; who names its tunnel.
 void prog_report(const char *prog, const char *who, int status);

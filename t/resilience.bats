@@ -263,6 +263,28 @@ write_hang() {
 	[[ $(tun_count "$C1") == 0 ]]
 }
 
+@test "the processes a PROG started get SIGTERM with it when jtunnel exits (PROG leads its own process group)" {
+	topo 1
+	cat >"$T/parent.sh" <<-EOF
+		#!/bin/bash
+		"$T/prog.sh" "\$@" no6 || exit
+		sleep 1000 &
+		echo \$! >"$T/prog/\$1.sleep.pid"
+		wait
+	EOF
+	chmod +x "$T/parent.sh"
+	PROG_OPTS=no6 srv_start srv
+	PROG=$T/parent.sh cli_start c1 1
+	tunnel_up 1
+	wait_for 10 test -s "$T/prog/c1.sleep.pid"
+	local pid
+	pid=$(<"$T/prog/c1.sleep.pid")
+	proc_alive "$pid"
+	jt_stop c1 TERM
+	[[ $JT_STATUS == 0 ]] || fail "exit status $JT_STATUS"
+	wait_for 10 pid_dead "$pid"
+}
+
 @test "a PROG that ignores SIGTERM does not hold up jtunnel's exit: server and client exit 0 on SIGTERM and their tuns go" {
 	topo 1
 	cat >"$T/deaf.sh" <<-EOF
