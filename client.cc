@@ -77,15 +77,9 @@ static void on_hup(int)
 			struct mmsghdr *m = &batch.msgs[i];
 			uint8_t *data = udp_batch_data(&batch, i);
 			struct peer_id id;
-			enum datagram_kind kind = datagram_parse(data, m->msg_len, &id);
-			if (kind == DATAGRAM_SHORT) {
-				drop_count(DROP_SHORT);
+			enum datagram_kind kind = datagram_received(m, &id);
+			if (kind == DATAGRAM_SHORT)
 				continue;
-			}
-			if (m->msg_hdr.msg_flags & MSG_TRUNC) {
-				drop_count(DROP_TRUNCATED);
-				continue;
-			}
 			if (!addr_equal(&batch.from[i], &c->server)) {
 				drop_count(DROP_WRONG_SOURCE);
 				continue;

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <dirent.h>
 
+#include "log.h"
+
 static int hex_value(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -56,6 +58,19 @@ int id_random(struct peer_id *id)
 	if (n >= 0)
 		errno = EIO;
 	return -1;
+}
+
+enum datagram_kind datagram_received(const struct mmsghdr *m, struct peer_id *sender)
+{
+	enum datagram_kind kind = datagram_parse((const uint8_t *)m->msg_hdr.msg_iov->iov_base,
+	    m->msg_len, sender);
+	if (kind == DATAGRAM_SHORT) {
+		drop_count(DROP_SHORT);
+	} else if (m->msg_hdr.msg_flags & MSG_TRUNC) {
+		drop_count(DROP_TRUNCATED);
+		kind = DATAGRAM_SHORT;
+	}
+	return kind;
 }
 
 static int id_compare(const void *a, const void *b)

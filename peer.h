@@ -45,6 +45,10 @@ static inline enum datagram_kind datagram_parse(const uint8_t *data, size_t len,
 	return len == ID_BYTES ? DATAGRAM_KEEPALIVE : DATAGRAM_PACKET;
 }
 
+// A datagram as recvmmsg left it: DATAGRAM_SHORT also stands for one larger
+// than its buffer.  Counts the drop of either.
+enum datagram_kind datagram_received(const struct mmsghdr *m, struct peer_id *sender);
+
 // The identifiers that CONFDIR authorizes: those named, in lower case, by a
 // regular file there.  A lookup uses a listing of the directory at most
 // AUTH_RELOAD_SECONDS old, read again when it is older: a flood of unknown

@@ -224,15 +224,9 @@ static void server_datagram(struct server *s, struct mmsghdr *m, const struct ud
 	uint8_t *data = (uint8_t *)m->msg_hdr.msg_iov->iov_base;
 	size_t len = m->msg_len;
 	struct peer_id id;
-	enum datagram_kind kind = datagram_parse(data, len, &id);
-	if (kind == DATAGRAM_SHORT) {
-		drop_count(DROP_SHORT);
+	enum datagram_kind kind = datagram_received(m, &id);
+	if (kind == DATAGRAM_SHORT)
 		return;
-	}
-	if (m->msg_hdr.msg_flags & MSG_TRUNC) {
-		drop_count(DROP_TRUNCATED);
-		return;
-	}
 	struct udp_local local;
 	udp_local_from_control(&m->msg_hdr, &local);
 	struct peer *p = s->last;
