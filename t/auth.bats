@@ -93,6 +93,24 @@ teardown() {
 	wait_log srv 'reloaded'
 }
 
+@test "SIGHUP while CONFDIR cannot be read keeps every client and logs why" {
+	topo 1
+	srv_start srv
+	cli_start c1 1 -k 1
+	tunnel_up 1
+	local idx
+	idx=$(run_field srv idx "$(cid 1)")
+	mv "$T/conf/srv" "$T/conf/srv.away"
+	kill -HUP "$(pid_of srv)"
+	wait_log srv "not reloaded: keeping every client: $T/conf/srv: No such file or directory"
+	link_exists "$SRV" "$idx"
+	ping_ok "$C1" 198.19.1.1
+	mv "$T/conf/srv.away" "$T/conf/srv"
+	kill -HUP "$(pid_of srv)"
+	wait_log srv "reloaded $T/conf/srv: 0 clients forgotten, 1 remain"
+	link_exists "$SRV" "$idx"
+}
+
 @test "SIGHUP leaves clients whose files remain untouched" {
 	topo 2
 	srv_start srv
