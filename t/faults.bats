@@ -70,7 +70,10 @@ two_clients() {
 	[[ $(run_field srv idx "$(cid 1)") != "$IDX1" ]]
 }
 
-@test "the client's first forwarding process killed: the client exits 1 and leaves nothing behind" {
+# fork_killed_exits_1 head|tail: kills the client's first or second
+# forwarding process; the client exits 1, signals nothing outside itself,
+# and leaves no process and no tun.
+fork_killed_exits_1() {
 	topo 1
 	srv_start srv
 	JT_CANARY=1 cli_start c1 1
@@ -79,7 +82,7 @@ two_clients() {
 	forks=$(jt_forks "$(pid_of c1)" | sort -n)
 	[[ $(wc -l <<<"$forks") == 2 ]]
 	record_tree c1
-	kill -KILL "$(head -n 1 <<<"$forks")"
+	kill -KILL "$("$1" -n 1 <<<"$forks")"
 	jt_wait_exit c1
 	canary_alive c1 || fail "jtunnel signalled its whole process group"
 	[[ $JT_STATUS == 1 ]] || fail "exit status $JT_STATUS"
@@ -87,21 +90,12 @@ two_clients() {
 	wait_for 10 eval '[[ $(tun_count "$C1") == 0 ]]'
 }
 
+@test "the client's first forwarding process killed: the client exits 1 and leaves nothing behind" {
+	fork_killed_exits_1 head
+}
+
 @test "the client's second forwarding process killed: the client exits 1 and leaves nothing behind" {
-	topo 1
-	srv_start srv
-	JT_CANARY=1 cli_start c1 1
-	tunnel_up 1
-	local forks
-	forks=$(jt_forks "$(pid_of c1)" | sort -n)
-	[[ $(wc -l <<<"$forks") == 2 ]]
-	record_tree c1
-	kill -KILL "$(tail -n 1 <<<"$forks")"
-	jt_wait_exit c1
-	canary_alive c1 || fail "jtunnel signalled its whole process group"
-	[[ $JT_STATUS == 1 ]] || fail "exit status $JT_STATUS"
-	wait_for 10 tree_gone c1
-	wait_for 10 eval '[[ $(tun_count "$C1") == 0 ]]'
+	fork_killed_exits_1 tail
 }
 
 @test "a client forwarding process ended by SIGTERM still makes the client exit 1" {

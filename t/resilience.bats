@@ -46,38 +46,35 @@ note_forks() {
 	FORKS_C1=$(forks_of c1)
 }
 
+# tun_down_and_up NAME NS OTHER_NS ADDR OTHER_ADDR: sets jtunnel NAME's tun
+# (in NS) down: pings from OTHER_NS to ADDR fail, the tun refuses the writes,
+# nothing dies; set up again, pings cross both ways.
+tun_down_and_up() {
+	local tun dropped
+	tun=$(run_field "$1" tun)
+	dropped=$(rx_dropped "$2" "$tun")
+	ip -n "$2" link set "$tun" down
+	ping_fails "$3" "$4"
+	(($(rx_dropped "$2" "$tun") > dropped)) || fail "the tun refused no write"
+	alive_as_before
+	ip -n "$2" link set "$tun" up
+	ping_ok "$3" "$4"
+	ping_ok "$2" "$5"
+	alive_as_before
+}
+
 @test "the server's tun set down: writes into it fail, nothing dies, and pings resume once it is up again" {
 	topo 1
 	up1
 	note_forks
-	local tun dropped
-	tun=$(run_field srv tun)
-	dropped=$(rx_dropped "$SRV" "$tun")
-	ip -n "$SRV" link set "$tun" down
-	ping_fails "$C1" 198.19.1.1
-	(($(rx_dropped "$SRV" "$tun") > dropped)) || fail "the tun refused no write"
-	alive_as_before
-	ip -n "$SRV" link set "$tun" up
-	ping_ok "$C1" 198.19.1.1
-	ping_ok "$SRV" 198.19.1.2
-	alive_as_before
+	tun_down_and_up srv "$SRV" "$C1" 198.19.1.1 198.19.1.2
 }
 
 @test "the client's tun set down: writes into it fail, the client does not exit, and pings resume once it is up again" {
 	topo 1
 	up1
 	note_forks
-	local tun dropped
-	tun=$(run_field c1 tun)
-	dropped=$(rx_dropped "$C1" "$tun")
-	ip -n "$C1" link set "$tun" down
-	ping_fails "$SRV" 198.19.1.2
-	(($(rx_dropped "$C1" "$tun") > dropped)) || fail "the tun refused no write"
-	alive_as_before
-	ip -n "$C1" link set "$tun" up
-	ping_ok "$SRV" 198.19.1.2
-	ping_ok "$C1" 198.19.1.1
-	alive_as_before
+	tun_down_and_up c1 "$C1" "$SRV" 198.19.1.2 198.19.1.1
 }
 
 @test "the server's tun stripped of its address while pings flow: nothing dies, and pings resume once it is back" {

@@ -36,36 +36,33 @@ client_up() {
 	[[ $(tun_count "$C1") == 1 ]]
 }
 
+# stops_clean NAME NS SIGNAL: jtunnel NAME, sent SIGNAL, exits 0 and leaves
+# none of the processes record_tree saw, and no tun in NS.
+stops_clean() {
+	jt_stop "$1" "$3"
+	[[ $JT_STATUS == 0 ]] || fail "exit status $JT_STATUS"
+	wait_for 10 tree_gone "$1"
+	[[ $(tun_count "$2") == 0 ]]
+}
+
 @test "SIGTERM: the server exits 0, and none of its processes or tuns remain" {
 	server_with_clients
-	jt_stop srv TERM
-	[[ $JT_STATUS == 0 ]] || fail "exit status $JT_STATUS"
-	wait_for 10 tree_gone srv
-	[[ $(tun_count "$SRV") == 0 ]]
+	stops_clean srv "$SRV" TERM
 }
 
 @test "SIGINT: the server exits 0, and none of its processes or tuns remain" {
 	server_with_clients
-	jt_stop srv INT
-	[[ $JT_STATUS == 0 ]] || fail "exit status $JT_STATUS"
-	wait_for 10 tree_gone srv
-	[[ $(tun_count "$SRV") == 0 ]]
+	stops_clean srv "$SRV" INT
 }
 
 @test "SIGTERM: the client exits 0, and none of its processes nor its tun remain" {
 	client_up
-	jt_stop c1 TERM
-	[[ $JT_STATUS == 0 ]] || fail "exit status $JT_STATUS"
-	wait_for 10 tree_gone c1
-	[[ $(tun_count "$C1") == 0 ]]
+	stops_clean c1 "$C1" TERM
 }
 
 @test "SIGINT: the client exits 0, and none of its processes nor its tun remain" {
 	client_up
-	jt_stop c1 INT
-	[[ $JT_STATUS == 0 ]] || fail "exit status $JT_STATUS"
-	wait_for 10 tree_gone c1
-	[[ $(tun_count "$C1") == 0 ]]
+	stops_clean c1 "$C1" INT
 }
 
 @test "SIGTERM is logged as the reason for exiting" {
