@@ -239,13 +239,20 @@ teardown() {
 	! grep -q '^198\.18\.1\.1 5151 ' "$T/out.list" || fail "$(cat "$T/out.list")"
 }
 
+# client_by_name HOSTS_LINE NAME [OPTIONS...]: client 1 started with the
+# server's ADDRESS given as NAME, resolved through a private /etc/hosts that
+# holds HOSTS_LINE (bind-mounted in a mount namespace of its own).
+client_by_name() {
+	printf '%s' "$1" >"$T/hosts"
+	printf 'hosts: files\n' >"$T/nsswitch.conf"
+	JT_WRAP="mount --bind $T/hosts /etc/hosts && mount --bind $T/nsswitch.conf /etc/nsswitch.conf" \
+		jt_start c1 "$C1" -i "$(cid 1)" -c "$T/conf/c1" "${@:3}" "$2" 5151 "$T/prog.sh" c1 c 1
+}
+
 @test "ADDRESS may be a host name" {
 	topo 1
 	srv_start srv
-	printf '198.18.1.1 jtsrv.test\n' >"$T/hosts"
-	printf 'hosts: files\n' >"$T/nsswitch.conf"
-	JT_WRAP="mount --bind $T/hosts /etc/hosts && mount --bind $T/nsswitch.conf /etc/nsswitch.conf" \
-		jt_start c1 "$C1" -i "$(cid 1)" -c "$T/conf/c1" jtsrv.test 5151 "$T/prog.sh" c1 c 1
+	client_by_name $'198.18.1.1 jtsrv.test\n' jtsrv.test
 	tunnel_up 1
 	[[ $(run_field c1 mtu) == 1464 ]]
 }
@@ -253,10 +260,7 @@ teardown() {
 @test "ADDRESS may be a host name of an IPv6 address (MTU 1444)" {
 	topo 1
 	srv_start srv
-	printf 'fd00:18:1::1 jtsrv6.test\n' >"$T/hosts"
-	printf 'hosts: files\n' >"$T/nsswitch.conf"
-	JT_WRAP="mount --bind $T/hosts /etc/hosts && mount --bind $T/nsswitch.conf /etc/nsswitch.conf" \
-		jt_start c1 "$C1" -i "$(cid 1)" -c "$T/conf/c1" jtsrv6.test 5151 "$T/prog.sh" c1 c 1
+	client_by_name $'fd00:18:1::1 jtsrv6.test\n' jtsrv6.test
 	tunnel_up 1
 	[[ $(run_field c1 mtu) == 1444 ]]
 }
@@ -264,10 +268,7 @@ teardown() {
 @test "a host name that does not resolve yet is retried and logged, not fatal, and the tunnel comes up once it does" {
 	topo 1
 	srv_start srv
-	: >"$T/hosts"
-	printf 'hosts: files\n' >"$T/nsswitch.conf"
-	JT_WRAP="mount --bind $T/hosts /etc/hosts && mount --bind $T/nsswitch.conf /etc/nsswitch.conf" \
-		jt_start c1 "$C1" -i "$(cid 1)" -c "$T/conf/c1" -k 1 jtlate.test 5151 "$T/prog.sh" c1 c 1
+	client_by_name '' jtlate.test -k 1
 	wait_log c1 'jtlate\.test'
 	sleep 1
 	jt_alive c1
