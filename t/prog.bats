@@ -147,35 +147,33 @@ env_of() { echo "$T/prog/$1.$(run_field "$1" tun).env"; }
 	jt_alive srv
 }
 
+# configure_by_hand NAME NS ADDR: after jtunnel NAME logged that its PROG
+# could not start, gives its tun in NS the overlay address ADDR; then the
+# tunnel forwards both ways.
+configure_by_hand() {
+	local ns=$2 tun
+	wait_log "$1" 'no-such-prog'
+	wait_for 10 eval '[[ $(tun_count "$ns") == 1 ]]'
+	tun=$(tun_names "$ns")
+	ip -n "$2" addr add "$3/24" dev "$tun"
+	ip -n "$2" link set "$tun" up
+	ping_ok "$C1" 198.19.1.1
+	ping_ok "$SRV" 198.19.1.2
+	jt_alive "$1"
+}
+
 @test "a server PROG that cannot be started is logged, and the tunnel still forwards" {
 	topo 1
 	PROG=$T/no-such-prog srv_start srv
 	cli_start c1 1
-	wait_log srv 'no-such-prog'
-	# Nobody configured the server's tun; do it by hand.
-	wait_for 10 eval '[[ $(tun_count "$SRV") == 1 ]]'
-	local tun
-	tun=$(tun_names "$SRV")
-	ip -n "$SRV" addr add 198.19.1.1/24 dev "$tun"
-	ip -n "$SRV" link set "$tun" up
-	ping_ok "$C1" 198.19.1.1
-	ping_ok "$SRV" 198.19.1.2
-	jt_alive srv
+	configure_by_hand srv "$SRV" 198.19.1.1
 }
 
 @test "a client PROG that cannot be started is logged, and the tunnel still forwards" {
 	topo 1
 	srv_start srv
 	PROG=$T/no-such-prog cli_start c1 1
-	wait_log c1 'no-such-prog'
-	wait_for 10 eval '[[ $(tun_count "$C1") == 1 ]]'
-	local tun
-	tun=$(tun_names "$C1")
-	ip -n "$C1" addr add 198.19.1.2/24 dev "$tun"
-	ip -n "$C1" link set "$tun" up
-	ping_ok "$C1" 198.19.1.1
-	ping_ok "$SRV" 198.19.1.2
-	jt_alive c1
+	configure_by_hand c1 "$C1" 198.19.1.2
 }
 
 @test "a server PROG still running when SIGHUP forgets its client receives SIGTERM" {

@@ -226,21 +226,27 @@ write_hang() {
 	chmod +x "$T/hang.sh"
 }
 
+# hang_then_stop NAME NS: jtunnel NAME runs the hanging PROG; on SIGTERM it
+# exits 0, PROG gets SIGTERM and ends, and no tun is left in NS.
+hang_then_stop() {
+	tunnel_up 1
+	local pid
+	wait_for 10 test -s "$T/prog/$1.hang.pid"
+	pid=$(<"$T/prog/$1.hang.pid")
+	proc_alive "$pid"
+	jt_stop "$1" TERM
+	[[ $JT_STATUS == 0 ]] || fail "exit status $JT_STATUS"
+	wait_for 10 test -s "$T/prog/$1.hang.term"
+	wait_for 10 pid_dead "$pid"
+	[[ $(tun_count "$2") == 0 ]]
+}
+
 @test "a server PROG that hangs (sleep 1000) holds nothing up: the tunnel works, and on SIGTERM the server exits 0 and PROG gets SIGTERM" {
 	topo 1
 	write_hang
 	PROG=$T/hang.sh srv_start srv
 	PROG_OPTS=no6 cli_start c1 1
-	tunnel_up 1
-	local pid
-	wait_for 10 test -s "$T/prog/srv.hang.pid"
-	pid=$(<"$T/prog/srv.hang.pid")
-	proc_alive "$pid"
-	jt_stop srv TERM
-	[[ $JT_STATUS == 0 ]] || fail "exit status $JT_STATUS"
-	wait_for 10 test -s "$T/prog/srv.hang.term"
-	wait_for 10 pid_dead "$pid"
-	[[ $(tun_count "$SRV") == 0 ]]
+	hang_then_stop srv "$SRV"
 }
 
 @test "a client PROG that hangs (sleep 1000) holds nothing up: the tunnel works, and on SIGTERM the client exits 0 and PROG gets SIGTERM" {
@@ -248,16 +254,7 @@ write_hang() {
 	write_hang
 	PROG_OPTS=no6 srv_start srv
 	PROG=$T/hang.sh cli_start c1 1
-	tunnel_up 1
-	local pid
-	wait_for 10 test -s "$T/prog/c1.hang.pid"
-	pid=$(<"$T/prog/c1.hang.pid")
-	proc_alive "$pid"
-	jt_stop c1 TERM
-	[[ $JT_STATUS == 0 ]] || fail "exit status $JT_STATUS"
-	wait_for 10 test -s "$T/prog/c1.hang.term"
-	wait_for 10 pid_dead "$pid"
-	[[ $(tun_count "$C1") == 0 ]]
+	hang_then_stop c1 "$C1"
 }
 
 @test "the processes a PROG started get SIGTERM with it when jtunnel exits (PROG leads its own process group)" {
