@@ -52,8 +52,14 @@ san/%.o: %.cc *.h
 jtunnel-san: $(SAN_OBJS)
 	$(CXX) $(JT_CXXFLAGS) $(CXXFLAGS) $(SAN_FLAGS) $(JT_LDFLAGS) $(LDFLAGS) -o $@ $(SAN_OBJS)
 
+# check and demo first install the Debian packages they need, the compiler
+# among them, so that a fresh machine needs nothing but make and a clone.
+DEPS = bash -c '. t/deps.sh && deps_install "$$@"' deps
+
 ifeq ($(SANITIZE),1)
-check: jtunnel jtunnel-san t/tun_frame_test
+check:
+	$(DEPS) build test
+	$(MAKE) jtunnel jtunnel-san t/tun_frame_test
 	t/tun_frame_test
 	rm -rf $(SAN_LOGS) && mkdir -m 1777 $(SAN_LOGS)
 	ASAN_OPTIONS=log_path=$(SAN_LOGS)/asan:detect_leaks=1:abort_on_error=0 \
@@ -63,7 +69,9 @@ check: jtunnel jtunnel-san t/tun_frame_test
 		head -n 60 $(SAN_LOGS)/*; echo "make check: sanitizer reports (above, in $(SAN_LOGS))"; exit 1; \
 	fi; exit $$s
 else
-check: jtunnel t/tun_frame_test
+check:
+	$(DEPS) build test
+	$(MAKE) jtunnel t/tun_frame_test
 	t/tun_frame_test
 	t/run $(CHECK_ARGS)
 endif
@@ -72,10 +80,12 @@ endif
 # one after the other (needs Debian clang-14 and libclang-rt-14-dev).
 FUZZ_SECONDS ?= 60
 fuzz:
-	bash -c '. t/deps.sh && deps_install fuzz'
+	$(DEPS) fuzz
 	$(MAKE) -C fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
 
-demo: jtunnel
+demo:
+	$(DEPS) build demo
+	$(MAKE) jtunnel
 	./demo.sh
 
 # make bench BENCHFLAGS='-r 3': throughput, latency, CPU and memory beside
