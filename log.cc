@@ -61,8 +61,8 @@ enum { DROP_REPORT_SECONDS = 10 };
 
 static const char *const drop_names[DROP_REASONS] = {
 	"short", "too long", "unauthorized",
-	"from a wrong source", "refused by the tun", "not sent",
-	"receive errors",
+	"from a wrong source", "refused by the tun", "for a tun not up",
+	"not sent", "receive errors",
 };
 static unsigned long drops[DROP_REASONS];
 static int drop_errors[DROP_REASONS];
@@ -70,6 +70,10 @@ static time_t drop_reported;
 
 void drop_count(enum drop_reason why, int err)
 {
+	if (why == DROP_TUN_WRITE && err == EIO) {
+		why = DROP_TUN_DOWN;
+		err = 0;
+	}
 	drops[why]++;
 	if (err != 0)
 		drop_errors[why] = err;

@@ -23,11 +23,14 @@ enum drop_reason {
 	DROP_UNKNOWN,		// identifier not authorized
 	DROP_WRONG_SOURCE,	// client: not from the server's address
 	DROP_TUN_WRITE,		// the tun refused the packet
+	DROP_TUN_DOWN,		// the tun is not up (yet: PROG sets it up)
 	DROP_SEND,		// the socket refused the packet
 	DROP_RECEIVE,		// the socket reported an error instead
 	DROP_REASONS
 };
-// err: the errno of a failed send or write, else 0.
+// err: the errno of a failed send or write, else 0.  A tun write that
+// failed with EIO is counted as DROP_TUN_DOWN: that is how a tun that is
+// not up refuses packets.
 void drop_count(enum drop_reason why, int err = 0);
 
 #endif
