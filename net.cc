@@ -173,28 +173,9 @@ void udp_batch_release(struct udp_batch *b)
 	b->buffers = NULL;
 }
 
-int udp_batch_recv(int fd, struct udp_batch *b)
-{
-	for (int i = 0; i < UDP_BATCH; i++) {
-		b->msgs[i].msg_hdr.msg_namelen = sizeof b->from[i].in6;
-		if (b->msgs[i].msg_hdr.msg_control != NULL)
-			b->msgs[i].msg_hdr.msg_controllen = UDP_CONTROL_ROOM;
-	}
-	int n = recvmmsg(fd, b->msgs, UDP_BATCH, MSG_WAITFORONE, NULL);
-	if (n == -1) {
-		if (errno == EINTR || errno == EAGAIN)
-			return 0;
-		if (!udp_error_is_transient(errno))
-			fatal("receiving");
-		drop_count(DROP_RECEIVE, errno);
-		return 0;
-	}
-	for (int i = 0; i < n; i++)
-		b->from[i].len = b->msgs[i].msg_hdr.msg_namelen;
-	return n;
-}
-
-bool udp_error_is_transient(int err)
+// Whether a socket error is a passing condition of the network (the tunnel
+// goes on and resumes by itself) rather than a fault of ours.
+static bool udp_error_is_transient(int err)
 {
 	switch (err) {
 	case ENOBUFS:
@@ -214,4 +195,25 @@ bool udp_error_is_transient(int err)
 	default:
 		return false;
 	}
+}
+
+int udp_batch_recv(int fd, struct udp_batch *b)
+{
+	for (int i = 0; i < UDP_BATCH; i++) {
+		b->msgs[i].msg_hdr.msg_namelen = sizeof b->from[i].in6;
+		if (b->msgs[i].msg_hdr.msg_control != NULL)
+			b->msgs[i].msg_hdr.msg_controllen = UDP_CONTROL_ROOM;
+	}
+	int n = recvmmsg(fd, b->msgs, UDP_BATCH, MSG_WAITFORONE, NULL);
+	if (n == -1) {
+		if (errno == EINTR || errno == EAGAIN)
+			return 0;
+		if (!udp_error_is_transient(errno))
+			fatal("receiving");
+		drop_count(DROP_RECEIVE, errno);
+		return 0;
+	}
+	for (int i = 0; i < n; i++)
+		b->from[i].len = b->msgs[i].msg_hdr.msg_namelen;
+	return n;
 }

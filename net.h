@@ -78,8 +78,5 @@ static inline bool udp_local_equal(const struct udp_local *a, const struct udp_l
 	return a->family == b->family && __builtin_memcmp(&a->addr, &b->addr, sizeof a->addr) == 0;
 }
 
-// Whether a send error is a passing condition of the network (the tunnel
-// goes on and resumes by itself) rather than a fault of ours.
-bool udp_error_is_transient(int err);
 
 #endif
