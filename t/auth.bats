@@ -112,12 +112,7 @@ teardown() {
 }
 
 @test "SIGHUP leaves clients whose files remain untouched" {
-	topo 2
-	srv_start srv
-	cli_start c1 1 -k 1
-	cli_start c2 2 -k 1
-	tunnel_up 1
-	tunnel_up 2
+	server_and_two_clients
 	local idx2 fork2
 	idx2=$(run_field srv idx "$(cid 2)")
 	fork2=$(jt_forks "$(pid_of srv)" | sort -n | tail -n 1)

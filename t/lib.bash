@@ -476,6 +476,17 @@ tunnel_up() {
 		ping_ok "$SRV" "$(o4 "$1" 2)" "$t"
 }
 
+# server_and_two_clients: the server and clients 1 and 2 (keepalives every
+# second), both tunnels up.  PROG_OPTS, if set, applies to all three.
+server_and_two_clients() {
+	topo 2
+	srv_start srv
+	cli_start c1 1 -k 1
+	cli_start c2 2 -k 1
+	tunnel_up 1
+	tunnel_up 2
+}
+
 # ------------------------------------------------------------ logs
 
 log_has() { grep -Eq -- "$2" "$T/$1.log"; }

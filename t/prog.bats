@@ -83,12 +83,7 @@ env_of() { echo "$T/prog/$1.$(run_field "$1" tun).env"; }
 }
 
 @test "the server runs PROG once per tun, not once per datagram" {
-	topo 2
-	srv_start srv
-	cli_start c1 1 -k 1
-	cli_start c2 2 -k 1
-	tunnel_up 1
-	tunnel_up 2
+	server_and_two_clients
 	# Keepalives and pings keep coming; no new tun, no new PROG.
 	sleep 2
 	ping_ok "$C1" 198.19.1.1

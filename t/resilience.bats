@@ -96,12 +96,7 @@ tun_down_and_up() {
 }
 
 @test "a client's tun deleted on the server: that client alone is torn down, logged, and set up again by its next datagram" {
-	topo 2
-	PROG_OPTS=no6 srv_start srv
-	PROG_OPTS=no6 cli_start c1 1 -k 1
-	PROG_OPTS=no6 cli_start c2 2 -k 1
-	tunnel_up 1
-	tunnel_up 2
+	PROG_OPTS=no6 server_and_two_clients
 	local tun1 idx2
 	tun1=$(run_field srv tun "$(cid 1)")
 	idx2=$(run_field srv idx "$(cid 2)")
@@ -132,12 +127,7 @@ tun_down_and_up() {
 }
 
 @test "a client gone without a word (killed, its port closed): the server's datagrams to it draw ICMP port unreachable, and the server goes on serving others" {
-	topo 2
-	PROG_OPTS=no6 srv_start srv
-	PROG_OPTS=no6 cli_start c1 1 -k 1
-	PROG_OPTS=no6 cli_start c2 2 -k 1
-	tunnel_up 1
-	tunnel_up 2
+	PROG_OPTS=no6 server_and_two_clients
 	local forks
 	forks=$(forks_of srv)
 	record_tree c1

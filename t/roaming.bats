@@ -112,12 +112,7 @@ ipv4_only() {
 }
 
 @test "a restarted server is found again by its clients without any action" {
-	topo 2
-	srv_start srv
-	cli_start c1 1 -k 1
-	cli_start c2 2 -k 1
-	tunnel_up 1
-	tunnel_up 2
+	server_and_two_clients
 	jt_stop srv TERM
 	[[ $JT_STATUS == 0 ]]
 	[[ $(tun_count "$SRV") == 0 ]]
