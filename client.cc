@@ -1,12 +1,14 @@
-// The client: two forwarding processes with plain blocking I/O, one per
-// direction, and a parent that sends keepalives and watches them.
+// The client: two processes with plain blocking I/O, one per direction.
+// The parent receives from the server and writes into the tun, and also
+// sends the keepalives and handles the signals; its forked child reads the
+// tun and sends to the server.
 #include <errno.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "jtunnel.h"
@@ -21,20 +23,12 @@ struct client {
 	int tun_fd;
 	char tun_name[TUN_NAME_MAX];
 	struct udp_addr server;
-	pid_t tx, rx, prog;		// tun to UDP, UDP to tun, PROG; 0 once reaped
+	pid_t tx, prog;			// the tun to UDP process, PROG; 0 once reaped
+	struct auth_cache authorized;
+	struct peer_id server_id;
+	bool server_known;
+	struct udp_batch batch;
 };
-
-static volatile sig_atomic_t got_stop, recheck_server;
-
-static void on_stop(int sig)
-{
-	got_stop = sig;
-}
-
-static void on_hup(int)
-{
-	recheck_server = 1;
-}
 
 [[noreturn]] static void tun_to_server_loop(const struct client *c)
 {
@@ -53,57 +47,6 @@ static void on_hup(int)
 	}
 }
 
-[[noreturn]] static void server_to_tun_loop(const struct client *c)
-{
-	static struct udp_batch batch;
-	struct auth_cache authorized;
-	struct peer_id server_id = {};
-	bool server_known = false;
-	char text[ID_TEXT_MAX], where[ADDR_TEXT_MAX];
-	memset(&authorized, 0, sizeof authorized);
-	authorized.confdir = c->o->confdir;
-	if (udp_batch_init(&batch, false) == -1)
-		fatal("receive buffers");
-	signal_catch(SIGHUP, on_hup);
-	for (;;) {
-		int n = udp_batch_recv(c->sock, &batch);
-		if (recheck_server) {
-			recheck_server = 0;
-			server_known = false;
-			if (auth_reload(&authorized) == -1)
-				log_warn("re-checking the server: %s", c->o->confdir);
-		}
-		for (int i = 0; i < n; i++) {
-			struct mmsghdr *m = &batch.msgs[i];
-			uint8_t *data = udp_batch_data(&batch, i);
-			struct peer_id id;
-			enum datagram_kind kind = datagram_received(m, &id);
-			if (kind == DATAGRAM_SHORT)
-				continue;
-			if (!addr_equal(&batch.from[i], &c->server)) {
-				drop_count(DROP_WRONG_SOURCE);
-				continue;
-			}
-			if (!server_known || !id_equal(&id, &server_id)) {
-				if (!auth_lookup(&authorized, &id)) {
-					drop_count(DROP_UNKNOWN);
-					log_debug("unauthorized server identifier %s from %s",
-					    id_format(&id, text), addr_format(&c->server, where));
-					continue;
-				}
-				server_id = id;
-				server_known = true;
-				log_debug("server %s seen at %s", id_format(&id, text),
-				    addr_format(&c->server, where));
-			}
-			if (kind == DATAGRAM_KEEPALIVE)
-				continue;
-			if (tun_write(c->tun_fd, data + ID_BYTES, m->msg_len - ID_BYTES) == -1)
-				drop_count(DROP_TUN_WRITE, errno);
-		}
-	}
-}
-
 // A router's uplink may not be up when it starts: keep trying, with backoff.
 static void resolve_server(const struct options *o, int family, struct udp_addr *server)
 {
@@ -115,8 +58,8 @@ static void resolve_server(const struct options *o, int family, struct udp_addr 
 		log_warnx("cannot resolve %s: %s; trying again in %d s", o->server_host,
 		    gai_strerror(err), delay);
 		sleep(delay);
-		if (got_stop) {
-			log_info("exiting on %s", got_stop == SIGINT ? "SIGINT" : "SIGTERM");
+		if (seen.stop) {
+			log_info("exiting on %s", seen.stop == SIGINT ? "SIGINT" : "SIGTERM");
 			exit(0);
 		}
 	}
@@ -132,14 +75,11 @@ static void send_keepalive(const struct client *c)
 // must not reach kill, where 0 means the whole process group).
 [[noreturn]] static void client_stop(struct client *c, int code)
 {
-	const pid_t forwarders[] = { c->tx, c->rx };
-	for (pid_t pid : forwarders)
-		if (pid > 0)
-			kill(pid, SIGTERM);
+	if (c->tx > 0)
+		kill(c->tx, SIGTERM);
 	prog_stop(c->prog);
-	for (pid_t pid : forwarders)
-		if (pid > 0)
-			waitpid(pid, NULL, 0);
+	if (c->tx > 0)
+		waitpid(c->tx, NULL, 0);
 	tun_close(c->tun_fd, c->tun_name);
 	exit(code);
 }
@@ -153,59 +93,93 @@ static void client_reap(struct client *c)
 		if (pid == c->prog) {
 			c->prog = 0;
 			prog_report(c->o->prog[0], c->tun_name, status);
-		} else if (pid == c->tx || pid == c->rx) {
-			log_warnx("forwarding process (%s) %s; exiting",
-			    pid == c->tx ? "tun to UDP" : "UDP to tun", status_text(status, text));
-			if (pid == c->tx)
-				c->tx = 0;
-			else
-				c->rx = 0;
+		} else if (pid == c->tx) {
+			c->tx = 0;
+			log_warnx("forwarding process (tun to UDP) %s; exiting",
+			    status_text(status, text));
 			client_stop(c, 1);
 		}
 	}
 }
 
-// The signals that the supervisor takes with sigtimedwait.
-static void supervised_signals(sigset_t *set)
+// Whatever the signals asked for since the last look.
+static void client_signals(struct client *c)
 {
-	static const int signals[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
-	sigemptyset(set);
-	for (int sig : signals)
-		sigaddset(set, sig);
+	if (seen.stop) {
+		log_info("exiting on %s", seen.stop == SIGINT ? "SIGINT" : "SIGTERM");
+		client_stop(c, 0);
+	}
+	if (seen.child) {
+		seen.child = 0;
+		client_reap(c);
+	}
+	if (seen.alarm) {
+		seen.alarm = 0;
+		send_keepalive(c);
+	}
+	if (seen.hup) {
+		seen.hup = 0;
+		log_info("re-checking the server's authorization in %s", c->o->confdir);
+		c->server_known = false;
+		if (auth_reload(&c->authorized) == -1)
+			log_warn("re-checking the server: %s", c->o->confdir);
+	}
 }
 
-// The parent: keepalives on time, and whatever the signals ask.
-[[noreturn]] static void client_supervise(struct client *c)
+// Whether a datagram is the server's: from its address, with an identifier
+// in CONFDIR.  The identifier is looked up once, not per datagram.
+static bool from_server(struct client *c, const struct udp_addr *from, const struct peer_id *id)
 {
-	int interval = c->o->keepalive_seconds;
-	sigset_t waited;
-	supervised_signals(&waited);
-	struct timespec now, next;
-	clock_gettime(CLOCK_MONOTONIC, &next);
+	char text[ID_TEXT_MAX], where[ADDR_TEXT_MAX];
+	if (!addr_equal(from, &c->server)) {
+		drop_count(DROP_WRONG_SOURCE);
+		return false;
+	}
+	if (c->server_known && id_equal(id, &c->server_id))
+		return true;
+	if (!auth_lookup(&c->authorized, id)) {
+		drop_count(DROP_UNKNOWN);
+		log_debug("unauthorized server identifier %s from %s",
+		    id_format(id, text), addr_format(&c->server, where));
+		return false;
+	}
+	c->server_id = *id;
+	c->server_known = true;
+	log_debug("server %s seen at %s", id_format(id, text), addr_format(&c->server, where));
+	return true;
+}
+
+// The parent's loop.  Every receive ends within UDP_WAIT_SECONDS, so a
+// signal is seen that soon at the latest.
+[[noreturn]] static void server_to_tun_loop(struct client *c)
+{
 	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (interval > 0 && (now.tv_sec > next.tv_sec ||
-		    (now.tv_sec == next.tv_sec && now.tv_nsec >= next.tv_nsec))) {
-			send_keepalive(c);
-			next.tv_sec = now.tv_sec + interval;
-			next.tv_nsec = now.tv_nsec;
-		}
-		struct timespec wait = { next.tv_sec - now.tv_sec, next.tv_nsec - now.tv_nsec };
-		if (wait.tv_nsec < 0) {
-			wait.tv_sec--;
-			wait.tv_nsec += 1000000000L;
-		}
-		int sig = sigtimedwait(&waited, NULL, interval > 0 ? &wait : NULL);
-		if (sig == SIGTERM || sig == SIGINT) {
-			log_info("exiting on %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
-			client_stop(c, 0);
-		} else if (sig == SIGHUP) {
-			log_info("re-checking the server's authorization in %s", c->o->confdir);
-			kill(c->rx, SIGHUP);
-		} else if (sig == SIGCHLD) {
-			client_reap(c);
+		client_signals(c);
+		int n = udp_batch_recv(c->sock, &c->batch);
+		for (int i = 0; i < n; i++) {
+			struct mmsghdr *m = &c->batch.msgs[i];
+			struct peer_id id;
+			enum datagram_kind kind = datagram_received(m, &id);
+			if (kind == DATAGRAM_SHORT || !from_server(c, &c->batch.from[i], &id) ||
+			    kind == DATAGRAM_KEEPALIVE)
+				continue;
+			uint8_t *data = udp_batch_data(&c->batch, i);
+			if (tun_write(c->tun_fd, data + ID_BYTES, m->msg_len - ID_BYTES) == -1)
+				drop_count(DROP_TUN_WRITE, errno);
 		}
 	}
+}
+
+// The first keepalive now, then one every interval from SIGALRM.
+static void keepalives_start(struct client *c)
+{
+	int interval = c->o->keepalive_seconds;
+	if (interval == 0)
+		return;
+	send_keepalive(c);
+	struct itimerval every = { { interval, 0 }, { interval, 0 } };
+	if (setitimer(ITIMER_REAL, &every, NULL) == -1)
+		fatal("keepalive timer");
 }
 
 void client_run(const struct options *o)
@@ -215,8 +189,8 @@ void client_run(const struct options *o)
 	char where[ADDR_TEXT_MAX], text[ID_TEXT_MAX];
 	const char *what = NULL;
 	c.o = o;
-	signal_catch(SIGTERM, on_stop);
-	signal_catch(SIGINT, on_stop);
+	c.authorized.confdir = o->confdir;
+	signals_watch();
 
 	int family = 0;
 	if (o->bind_host != NULL) {
@@ -231,6 +205,8 @@ void client_run(const struct options *o)
 	c.sock = udp_open(&local, false, &what);
 	if (c.sock == -1)
 		fatal("client socket on %s: %s", addr_format(&local, where), what);
+	if (udp_bound_waits(c.sock) == -1)
+		fatal("client socket: receive timeout");
 	c.tun_fd = tun_open(c.tun_name);
 	if (c.tun_fd == -1)
 		fatal("cannot open a tun (needs /dev/net/tun and CAP_NET_ADMIN)");
@@ -240,25 +216,19 @@ void client_run(const struct options *o)
 	log_info("client %s: tunnel %s up, MTU %d, server at %s", id_format(&o->id, text),
 	    c.tun_name, mtu, addr_format(&c.server, where));
 
-	// Signals wait for the supervisor, which takes them with sigtimedwait;
-	// the forwarding processes start with none blocked.
-	sigset_t waited;
-	supervised_signals(&waited);
-	sigprocmask(SIG_BLOCK, &waited, NULL);
-	if (got_stop)
-		raise(got_stop);
 	c.prog = prog_spawn(o->prog, c.tun_name, NULL);
 	c.tx = fork_forwarder();
 	if (c.tx == 0)
 		tun_to_server_loop(&c);
-	if (c.tx == -1)
-		fatal("forking the tun to UDP process");
-	c.rx = fork_forwarder();
-	if (c.rx == 0)
-		server_to_tun_loop(&c);
-	if (c.rx == -1) {
-		log_warn("forking the UDP to tun process");
+	if (c.tx == -1) {
+		log_warn("forking the tun to UDP process");
 		client_stop(&c, 1);
 	}
-	client_supervise(&c);
+	// After the fork: the child has no use for these buffers.
+	if (udp_batch_init(&c.batch, false) == -1) {
+		log_warn("receive buffers");
+		client_stop(&c, 1);
+	}
+	keepalives_start(&c);
+	server_to_tun_loop(&c);
 }

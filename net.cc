@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -165,6 +166,12 @@ int udp_batch_init(struct udp_batch *b, bool want_control)
 			b->msgs[i].msg_hdr.msg_control = b->control[i];
 	}
 	return 0;
+}
+
+int udp_bound_waits(int fd)
+{
+	struct timeval timeout = { UDP_WAIT_SECONDS, 0 };
+	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
 }
 
 void udp_batch_release(struct udp_batch *b)

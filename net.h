@@ -48,6 +48,12 @@ int addr_resolve(const char *host, uint16_t port, int family, struct udp_addr *a
 // descriptor, or -1 with errno (and *what naming the call that failed).
 int udp_open(const struct udp_addr *local, bool dual_stack, const char **what);
 
+// Bounds every receive on fd to UDP_WAIT_SECONDS, so that a signal that lands
+// just before a receive is seen that soon even when no datagram comes.
+// Returns 0, or -1 with errno.
+enum { UDP_WAIT_SECONDS = 1 };
+int udp_bound_waits(int fd);
+
 // Datagrams received by one recvmmsg call, each in its own buffer with room
 // for the largest UDP payload.
 enum { UDP_BATCH = 8 };

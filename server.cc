@@ -15,8 +15,6 @@
 #include "log.h"
 #include "spawn.h"
 
-enum { RECEIVE_TIMEOUT_SECONDS = 1 };
-
 struct server {
 	const struct options *o;
 	int sock;
@@ -32,17 +30,7 @@ struct peer_address {
 	struct udp_local local;
 };
 
-static volatile sig_atomic_t got_stop, got_hup, got_child, address_changed;
-
-static void on_signal(int sig)
-{
-	if (sig == SIGHUP)
-		got_hup = 1;
-	else if (sig == SIGCHLD)
-		got_child = 1;
-	else
-		got_stop = sig;
-}
+static volatile sig_atomic_t address_changed;
 
 static void on_address_changed(int)
 {
@@ -316,7 +304,7 @@ static void server_rescan(struct server *s)
 		if (p != NULL && p->child > 0)
 			waitpid(p->child, NULL, 0);
 	}
-	log_info("exiting on %s", got_stop == SIGINT ? "SIGINT" : "SIGTERM");
+	log_info("exiting on %s", seen.stop == SIGINT ? "SIGINT" : "SIGTERM");
 	exit(0);
 }
 
@@ -344,10 +332,7 @@ static int server_socket(const struct options *o)
 	// to; bound to one, it leaves from that one anyway.
 	if (o->bind_host == NULL && udp_enable_local_address(fd, local.sa.sa_family) == -1)
 		fatal("server socket: receiving local addresses");
-	// A bound on every wait, so that a signal that lands just before the
-	// receive is handled within this time even when no datagram comes.
-	struct timeval timeout = { RECEIVE_TIMEOUT_SECONDS, 0 };
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) == -1)
+	if (udp_bound_waits(fd) == -1)
 		fatal("server socket: receive timeout");
 	socklen_t len = sizeof local.in6;
 	if (getsockname(fd, &local.sa, &len) == -1)
@@ -373,19 +358,16 @@ void server_run(const struct options *o)
 	if (udp_batch_init(&s.batch, true) == -1)
 		fatal("receive buffers");
 	signal(SIGPIPE, SIG_IGN);
-	signal_catch(SIGTERM, on_signal);
-	signal_catch(SIGINT, on_signal);
-	signal_catch(SIGHUP, on_signal);
-	signal_catch(SIGCHLD, on_signal);
+	signals_watch();
 	for (;;) {
-		if (got_stop)
+		if (seen.stop)
 			server_stop(&s);
-		if (got_child) {
-			got_child = 0;
+		if (seen.child) {
+			seen.child = 0;
 			server_reap(&s);
 		}
-		if (got_hup) {
-			got_hup = 0;
+		if (seen.hup) {
+			seen.hup = 0;
 			server_rescan(&s);
 		}
 		int n = udp_batch_recv(s.sock, &s.batch);

@@ -16,7 +16,7 @@ extern char **environ;
 
 void signals_reset(void)
 {
-	static const int handled[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGUSR1, SIGPIPE };
+	static const int handled[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGALRM, SIGUSR1, SIGPIPE };
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = SIG_DFL;
@@ -151,4 +151,30 @@ void signal_catch(int sig, void (*handler)(int))
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(sig, &sa, NULL) == -1)
 		fatal("signal handler for %s", strsignal(sig));
+}
+
+struct signals_seen seen;
+
+static void on_watched_signal(int sig)
+{
+	switch (sig) {
+	case SIGHUP:
+		seen.hup = 1;
+		break;
+	case SIGCHLD:
+		seen.child = 1;
+		break;
+	case SIGALRM:
+		seen.alarm = 1;
+		break;
+	default:
+		seen.stop = sig;
+	}
+}
+
+void signals_watch(void)
+{
+	static const int watched[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGALRM };
+	for (int sig : watched)
+		signal_catch(sig, on_watched_signal);
 }

@@ -2,6 +2,7 @@
 #ifndef JTUNNEL_SPAWN_H
 #define JTUNNEL_SPAWN_H
 
+#include <signal.h>
 #include <sys/types.h>
 
 // Starts argv (PATH search) with stdin from /dev/null, TUN_DEV_NAME set and,
@@ -27,6 +28,16 @@ pid_t fork_forwarder(void);
 // Installs handler for sig without SA_RESTART, so that a blocked read or
 // receive returns EINTR and the loop around it sees the flag it set.
 void signal_catch(int sig, void (*handler)(int));
+
+// What the signals a parent process watches have asked for: set by the
+// handlers, taken (and cleared) by the parent's loop.
+struct signals_seen {
+	volatile sig_atomic_t stop;	// SIGTERM or SIGINT, whichever came
+	volatile sig_atomic_t hup, child, alarm;
+};
+extern struct signals_seen seen;
+// Catches SIGTERM, SIGINT, SIGHUP, SIGCHLD and SIGALRM into seen.
+void signals_watch(void);
 
 // Sets the handlers jtunnel installed back to their defaults and unblocks
 // every signal: what a process that jtunnel forks starts from.

@@ -277,14 +277,14 @@ client_by_name() {
 	tunnel_up 1 30
 }
 
-@test "the client runs as three processes: a supervisor and one forwarder per direction" {
+@test "the client runs as two processes, one per direction" {
 	topo 1
 	srv_start srv
 	cli_start c1 1
 	tunnel_up 1
 	local forks
 	forks=$(jt_forks "$(pid_of c1)" | wc -l)
-	[[ $forks == 2 ]] || fail "client has $forks forwarding children"
+	[[ $forks == 1 ]] || fail "client has $forks forwarding children"
 }
 
 @test "the server forks one forwarding process per client" {
