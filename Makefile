@@ -25,7 +25,10 @@ endif
 SRCS = jtunnel.cc options.cc client.cc server.cc peer.cc net.cc spawn.cc log.cc $(PLATFORM)
 OBJS = $(SRCS:.cc=.o)
 
-all: jtunnel
+# STATIC=1 selects the static build (below) for all, install, check and bench.
+FLAVOUR = $(if $(filter 1,$(STATIC)),jtunnel-static,jtunnel)
+
+all: $(FLAVOUR)
 
 jtunnel: $(OBJS)
 	$(CXX) $(JT_CXXFLAGS) $(CXXFLAGS) $(JT_LDFLAGS) $(LDFLAGS) -o $@ $(OBJS)
@@ -52,6 +55,24 @@ san/%.o: %.cc *.h
 jtunnel-san: $(SAN_OBJS)
 	$(CXX) $(JT_CXXFLAGS) $(CXXFLAGS) $(SAN_FLAGS) $(JT_LDFLAGS) $(LDFLAGS) -o $@ $(SAN_OBJS)
 
+# jtunnel-static: the same program linked statically against musl (Debian's
+# musl-tools).  Its processes map no shared libc and no dynamic loader, so
+# each needs only a few pages of its own: the build for hosts where memory
+# is short.  The kernel's headers come from the system (linux-libc-dev).
+STATIC_CXX = REALGCC=$(CXX) musl-gcc
+STATIC_OBJS = $(SRCS:%.cc=static/%.o)
+KERNEL_HEADERS = /usr/include/linux /usr/include/asm-generic \
+	/usr/include/$(shell $(CXX) -print-multiarch)/asm
+
+static/include:
+	mkdir -p $@ && ln -sfn $(KERNEL_HEADERS) $@/
+
+static/%.o: %.cc *.h | static/include
+	$(STATIC_CXX) $(JT_CPPFLAGS) -idirafter static/include $(CPPFLAGS) $(JT_CXXFLAGS) $(CXXFLAGS) -c -o $@ $<
+
+jtunnel-static: $(STATIC_OBJS)
+	$(STATIC_CXX) -static $(JT_CXXFLAGS) $(CXXFLAGS) -Wl,--gc-sections $(LDFLAGS) -o $@ $(STATIC_OBJS)
+
 # check and demo first install the Debian packages they need, the compiler
 # among them, so that a fresh machine needs nothing but make and a clone.
 DEPS = bash -c '. t/deps.sh && deps_install "$$@"' deps
@@ -71,9 +92,9 @@ check:
 else
 check:
 	$(DEPS) build test
-	$(MAKE) jtunnel t/tun_frame_test
+	$(MAKE) jtunnel $(FLAVOUR) t/tun_frame_test
 	t/tun_frame_test
-	t/run $(CHECK_ARGS)
+	JTUNNEL=$(CURDIR)/$(FLAVOUR) t/run $(CHECK_ARGS)
 endif
 
 # make fuzz [FUZZ_SECONDS=60]: each libFuzzer target in fuzz/ for that long,
@@ -90,16 +111,16 @@ demo:
 
 # make bench BENCHFLAGS='-r 3': throughput, latency, CPU and memory beside
 # the raw underlay (see bench/README.md).
-bench: jtunnel
-	bench/run -j ./jtunnel $(BENCHFLAGS)
+bench: $(FLAVOUR)
+	bench/run -j ./$(FLAVOUR) $(BENCHFLAGS)
 
-install: jtunnel
+install: $(FLAVOUR)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
-	install -m 755 jtunnel $(DESTDIR)$(SBINDIR)/jtunnel
+	install -m 755 $(FLAVOUR) $(DESTDIR)$(SBINDIR)/jtunnel
 	install -m 644 man/jtunnel.8 $(DESTDIR)$(MANDIR)/man8/jtunnel.8
 
 clean:
-	rm -rf jtunnel *.o t/tun_frame_test jtunnel-san san san-logs
+	rm -rf jtunnel *.o t/tun_frame_test jtunnel-san san san-logs jtunnel-static static
 	$(MAKE) -C fuzz clean
 
 .PHONY: all check demo bench fuzz install clean

@@ -43,3 +43,22 @@ setup() {
 	run -0 bash -c 'MANPAGER=cat man -l "$1" | col -b' man "$dest/usr/share/man/man8/jtunnel.8"
 	grep -q "WIRE FORMAT" <<<"$output"
 }
+
+@test "build: make STATIC=1 links jtunnel-static statically against musl, and it runs" {
+	cp -r "$TOP"/*.cc "$TOP"/*.h "$TOP"/Makefile "$BATS_TEST_TMPDIR/"
+	run -0 make -C "$BATS_TEST_TMPDIR" STATIC=1
+	if grep -i 'warning' <<<"$output"; then false; fi
+	local bin=$BATS_TEST_TMPDIR/jtunnel-static
+	run -0 file "$bin"
+	[[ $output == *"statically linked"* ]]
+	# No interpreter and no shared library: nothing of glibc or libstdc++.
+	run -0 readelf -l -d "$bin"
+	[[ $output != *INTERP* && $output != *NEEDED* ]] || { echo "$output"; false; }
+	run -0 "$bin" -V
+	[[ $output == "jtunnel "* ]]
+	strip -o "$BATS_TEST_TMPDIR/stripped" "$bin"
+	local size
+	size=$(stat -c %s "$BATS_TEST_TMPDIR/stripped")
+	echo "# static stripped size: $size bytes" >&3
+	((size <= 112 * 1024)) || { echo "stripped size $size bytes"; false; }
+}

@@ -175,8 +175,9 @@ write_unauthorized() {
 
 	# The same flood again, with strace counting the server's file-system
 	# calls (strace slows every system call of the server, so pings are
-	# measured above, without it).  Each read of CONFDIR opens it once.
-	strace -c -f -e trace='openat,getdents64,%%stat,access,faccessat,faccessat2' \
+	# measured above, without it).  Each read of CONFDIR opens it once
+	# (with openat under glibc, open under musl).
+	strace -c -f -e trace='open,openat,getdents64,%%stat,access,faccessat,faccessat2' \
 		-o "$T/strace.out" -p "$srv_pid" 2>"$T/strace.log" 3>&- &
 	record_pid strace $!
 	wait_for 10 grep -q attached "$T/strace.log"
@@ -189,7 +190,7 @@ write_unauthorized() {
 	# At most one read of CONFDIR a second, plus one for the partial
 	# seconds at either end; no per-datagram stat at all.
 	local reads stats secs limit
-	reads=$(awk '$NF == "openat" && $4 ~ /^[0-9]+$/ {n += $4} END {print n + 0}' "$T/strace.out")
+	reads=$(awk '($NF == "openat" || $NF == "open") && $4 ~ /^[0-9]+$/ {n += $4} END {print n + 0}' "$T/strace.out")
 	stats=$(awk '$NF ~ /stat|access/ && $4 ~ /^[0-9]+$/ {n += $4} END {print n + 0}' "$T/strace.out")
 	secs=$(((t1 - t0 + 999999) / 1000000))
 	limit=$((RELOADS_PER_SECOND * secs + 2))

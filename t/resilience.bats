@@ -318,7 +318,7 @@ hang_then_stop() {
 	tunnel_up 2
 	PROG_OPTS=no6 cli_start c3 3 -k 1
 	wait_for 10 has_run c3
-	wait_log srv "client $(cid 3).*Too many open files"
+	wait_log srv "client $(cid 3).*(Too many open files|No file descriptors available)"
 	sleep 1
 	jt_alive srv
 	! has_run srv "$(cid 3)" || fail "client 3 set up: $(prog_runs srv)"
