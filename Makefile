@@ -58,7 +58,8 @@ jtunnel-san: $(SAN_OBJS)
 # jtunnel-static: the same program linked statically against musl (Debian's
 # musl-tools).  Its processes map no shared libc and no dynamic loader, so
 # each needs only a few pages of its own: the build for hosts where memory
-# is short.  The kernel's headers come from the system (linux-libc-dev).
+# is short.  Stripped, as small hosts want it.  The kernel's headers come
+# from the system (linux-libc-dev).
 STATIC_CXX = REALGCC=$(CXX) musl-gcc
 STATIC_OBJS = $(SRCS:%.cc=static/%.o)
 KERNEL_HEADERS = /usr/include/linux /usr/include/asm-generic \
@@ -71,7 +72,7 @@ static/%.o: %.cc *.h | static/include
 	$(STATIC_CXX) $(JT_CPPFLAGS) -idirafter static/include $(CPPFLAGS) $(JT_CXXFLAGS) $(CXXFLAGS) -c -o $@ $<
 
 jtunnel-static: $(STATIC_OBJS)
-	$(STATIC_CXX) -static $(JT_CXXFLAGS) $(CXXFLAGS) -Wl,--gc-sections $(LDFLAGS) -o $@ $(STATIC_OBJS)
+	$(STATIC_CXX) -static -s $(JT_CXXFLAGS) $(CXXFLAGS) -Wl,--gc-sections $(LDFLAGS) -o $@ $(STATIC_OBJS)
 
 # check and demo first install the Debian packages they need, the compiler
 # among them, so that a fresh machine needs nothing but make and a clone.
