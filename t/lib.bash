@@ -180,6 +180,9 @@ jt_start() {
 	if [[ -n ${JT_CANARY:-} ]]; then
 		cmd=(bash -c 'sleep 60 & echo $! >"$0"; exec "$@"' "$T/$name.canary" "${cmd[@]}")
 	fi
+	# Only stdin, stdout and stderr: bats' own descriptors stay with bats.
+	cmd=(bash -c 'for fd in /proc/$$/fd/*; do fd=${fd##*/}
+		((fd > 2)) && eval "exec $fd>&-"; done; exec "$@"' close-fds "${cmd[@]}")
 	# A background job of a script starts with SIGINT ignored; give
 	# jtunnel default dispositions, as from a terminal or a supervisor.
 	env --default-signal setsid "${cmd[@]}" \
