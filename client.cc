@@ -6,7 +6,6 @@
 #include <netdb.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,15 +33,10 @@ struct client {
 {
 	static uint8_t buf[DATAGRAM_MAX];
 	for (;;) {
-		ssize_t n = tun_read(c->tun_fd, buf + ID_BYTES, sizeof buf - ID_BYTES);
-		if (n <= 0) {
-			if (n == 0 || errno == EINTR || errno == EAGAIN)
-				continue;
+		ssize_t n = datagram_from_tun(c->tun_fd, &c->o->id, buf);
+		if (n == -1)
 			fatal("reading %s", c->tun_name);
-		}
-		// After the read: a BSD tun_read uses the bytes before the packet.
-		memcpy(buf, c->o->id.bytes, ID_BYTES);
-		if (sendto(c->sock, buf, n + ID_BYTES, 0, &c->server.sa, c->server.len) == -1)
+		if (n > 0 && sendto(c->sock, buf, n, 0, &c->server.sa, c->server.len) == -1)
 			drop_count(DROP_SEND, errno);
 	}
 }

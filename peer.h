@@ -3,6 +3,7 @@
 #ifndef JTUNNEL_PEER_H
 #define JTUNNEL_PEER_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -43,6 +44,20 @@ static inline enum datagram_kind datagram_parse(const uint8_t *data, size_t len,
 		return DATAGRAM_SHORT;
 	__builtin_memcpy(sender->bytes, data, ID_BYTES);
 	return len == ID_BYTES ? DATAGRAM_KEEPALIVE : DATAGRAM_PACKET;
+}
+
+// Reads the next packet from a tun into buf after ID_BYTES of room, then puts
+// id there: a datagram ready to send.  Returns its length; 0 when the read
+// brought nothing (a signal, say); -1 with errno on an error of the tun.
+static inline ssize_t datagram_from_tun(int tun_fd, const struct peer_id *id,
+    uint8_t buf[DATAGRAM_MAX])
+{
+	ssize_t n = tun_read(tun_fd, buf + ID_BYTES, DATAGRAM_MAX - ID_BYTES);
+	if (n <= 0)
+		return n == 0 || errno == EINTR || errno == EAGAIN ? 0 : -1;
+	// After the read: a BSD tun_read uses the bytes before the packet.
+	__builtin_memcpy(buf, id->bytes, ID_BYTES);
+	return n + ID_BYTES;
 }
 
 // A datagram as recvmmsg left it: DATAGRAM_SHORT also stands for one larger

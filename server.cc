@@ -70,15 +70,12 @@ static void child_read_control(int control_fd, struct peer_address *to)
 			msg.msg_control = msg.msg_controllen ? control : NULL;
 			update = false;
 		}
-		ssize_t n = tun_read(p->tun_fd, buf + ID_BYTES, sizeof buf - ID_BYTES);
-		if (n <= 0) {
-			if (n == 0 || errno == EINTR || errno == EAGAIN)
-				continue;
+		ssize_t n = datagram_from_tun(p->tun_fd, &s->o->id, buf);
+		if (n == -1)
 			fatal("client %s: reading %s", p->id_text, p->tun_name);
-		}
-		// After the read: a BSD tun_read uses the bytes before the packet.
-		memcpy(buf, s->o->id.bytes, ID_BYTES);
-		iov.iov_len = n + ID_BYTES;
+		if (n == 0)
+			continue;
+		iov.iov_len = n;
 		if (sendmsg(s->sock, &msg, 0) == -1)
 			drop_count(DROP_SEND, errno);
 	}
