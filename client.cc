@@ -53,7 +53,7 @@ static void resolve_server(const struct options *o, int family, struct udp_addr 
 		    gai_strerror(err), delay);
 		sleep(delay);
 		if (seen.stop) {
-			log_info("exiting on %s", seen.stop == SIGINT ? "SIGINT" : "SIGTERM");
+			log_exiting();
 			exit(0);
 		}
 	}
@@ -100,7 +100,7 @@ static void client_reap(struct client *c)
 static void client_signals(struct client *c)
 {
 	if (seen.stop) {
-		log_info("exiting on %s", seen.stop == SIGINT ? "SIGINT" : "SIGTERM");
+		log_exiting();
 		client_stop(c, 0);
 	}
 	if (seen.child) {

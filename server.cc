@@ -301,7 +301,7 @@ static void server_rescan(struct server *s)
 		if (p != NULL && p->child > 0)
 			waitpid(p->child, NULL, 0);
 	}
-	log_info("exiting on %s", seen.stop == SIGINT ? "SIGINT" : "SIGTERM");
+	log_exiting();
 	exit(0);
 }
 

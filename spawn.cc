@@ -178,3 +178,8 @@ void signals_watch(void)
 	for (int sig : watched)
 		signal_catch(sig, on_watched_signal);
 }
+
+void log_exiting(void)
+{
+	log_info("exiting on %s", seen.stop == SIGINT ? "SIGINT" : "SIGTERM");
+}

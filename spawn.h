@@ -38,6 +38,8 @@ struct signals_seen {
 extern struct signals_seen seen;
 // Catches SIGTERM, SIGINT, SIGHUP, SIGCHLD and SIGALRM into seen.
 void signals_watch(void);
+// Logs that this process exits on the stop signal in seen.
+void log_exiting(void);
 
 // Sets the handlers jtunnel installed back to their defaults and unblocks
 // every signal: what a process that jtunnel forks starts from.
