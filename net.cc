@@ -53,24 +53,6 @@ int addr_default_mtu(const struct udp_addr *a)
 	return LINK_MTU - (addr_is_ipv4_path(a) ? OVERHEAD_IPV4 : OVERHEAD_IPV6);
 }
 
-bool addr_parse_numeric(const char *host, uint16_t port, struct udp_addr *a)
-{
-	memset(a, 0, sizeof *a);
-	if (inet_pton(AF_INET, host, &a->in.sin_addr) == 1) {
-		a->in.sin_family = AF_INET;
-		a->in.sin_port = htons(port);
-		a->len = sizeof a->in;
-		return true;
-	}
-	if (inet_pton(AF_INET6, host, &a->in6.sin6_addr) == 1) {
-		a->in6.sin6_family = AF_INET6;
-		a->in6.sin6_port = htons(port);
-		a->len = sizeof a->in6;
-		return true;
-	}
-	return false;
-}
-
 void addr_any(int family, uint16_t port, struct udp_addr *a)
 {
 	memset(a, 0, sizeof *a);
@@ -83,6 +65,15 @@ void addr_any(int family, uint16_t port, struct udp_addr *a)
 		a->in6.sin6_port = htons(port);
 		a->len = sizeof a->in6;
 	}
+}
+
+bool addr_parse_numeric(const char *host, uint16_t port, struct udp_addr *a)
+{
+	addr_any(AF_INET, port, a);
+	if (inet_pton(AF_INET, host, &a->in.sin_addr) == 1)
+		return true;
+	addr_any(AF_INET6, port, a);
+	return inet_pton(AF_INET6, host, &a->in6.sin6_addr) == 1;
 }
 
 int addr_resolve(const char *host, uint16_t port, int family, struct udp_addr *a)
