@@ -159,6 +159,20 @@ int udp_batch_init(struct udp_batch *b, bool want_control)
 	return 0;
 }
 
+size_t udp_control_put(void *control, int level, int type, const void *data, size_t len)
+{
+	struct msghdr msg;
+	memset(&msg, 0, sizeof msg);
+	msg.msg_control = control;
+	msg.msg_controllen = CMSG_SPACE(len);
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = level;
+	c->cmsg_type = type;
+	c->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(c), data, len);
+	return CMSG_SPACE(len);
+}
+
 int udp_bound_waits(int fd)
 {
 	struct timeval timeout = { UDP_WAIT_SECONDS, 0 };

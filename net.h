@@ -48,6 +48,11 @@ int addr_resolve(const char *host, uint16_t port, int family, struct udp_addr *a
 // descriptor, or -1 with errno (and *what naming the call that failed).
 int udp_open(const struct udp_addr *local, bool dual_stack, const char **what);
 
+// Writes one control message (level, type, len bytes of data) at the start
+// of control, for the platform's udp_local_to_control.  Returns the room it
+// takes.
+size_t udp_control_put(void *control, int level, int type, const void *data, size_t len);
+
 // Bounds every receive on fd to UDP_WAIT_SECONDS, so that a signal that lands
 // just before a receive is seen that soon even when no datagram comes.
 // Returns 0, or -1 with errno.

@@ -11,6 +11,7 @@
 #define __APPLE_USE_RFC_3542 1
 
 #include "tun.h"
+#include "net.h"
 #include "tun_frame.h"
 
 #include <errno.h>
@@ -455,21 +456,6 @@ void udp_local_from_control(struct msghdr *msg, struct udp_local *local)
 
 static_assert(CMSG_SPACE(sizeof(struct in6_pktinfo)) <= UDP_CONTROL_ROOM, "control room");
 
-// One control message of the given level and type into control.
-static size_t control_put(void *control, int level, int type, const void *data, size_t len)
-{
-	struct msghdr msg;
-	memset(&msg, 0, sizeof msg);
-	msg.msg_control = control;
-	msg.msg_controllen = CMSG_SPACE(len);
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = level;
-	c->cmsg_type = type;
-	c->cmsg_len = CMSG_LEN(len);
-	memcpy(CMSG_DATA(c), data, len);
-	return msg.msg_controllen;
-}
-
 size_t udp_local_to_control(const struct udp_local *local, void *control)
 {
 	memset(control, 0, UDP_CONTROL_ROOM);
@@ -477,15 +463,15 @@ size_t udp_local_to_control(const struct udp_local *local, void *control)
 #if defined(IP_SENDSRCADDR)
 		// ip(4) on FreeBSD, OpenBSD, NetBSD and DragonFly: IP_SENDSRCADDR.
 		// FreeBSD's page: the socket must be bound to INADDR_ANY for this.
-		return control_put(control, IPPROTO_IP, IP_SENDSRCADDR, &local->addr.v4,
-				   sizeof local->addr.v4);
+		return udp_control_put(control, IPPROTO_IP, IP_SENDSRCADDR, &local->addr.v4,
+		    sizeof local->addr.v4);
 #else
 		// macOS has no IP_SENDSRCADDR; its IP_PKTINFO takes the source
 		// address in ipi_spec_dst (xnu's udp_output).
 		struct in_pktinfo info;
 		memset(&info, 0, sizeof info);
 		info.ipi_spec_dst = local->addr.v4;
-		return control_put(control, IPPROTO_IP, IP_PKTINFO, &info, sizeof info);
+		return udp_control_put(control, IPPROTO_IP, IP_PKTINFO, &info, sizeof info);
 #endif
 	}
 	if (local->family == AF_INET6) {
@@ -493,7 +479,7 @@ size_t udp_local_to_control(const struct udp_local *local, void *control)
 		struct in6_pktinfo info;
 		memset(&info, 0, sizeof info);
 		info.ipi6_addr = local->addr.v6;
-		return control_put(control, IPPROTO_IPV6, IPV6_PKTINFO, &info, sizeof info);
+		return udp_control_put(control, IPPROTO_IPV6, IPV6_PKTINFO, &info, sizeof info);
 	}
 	return 0;
 }

@@ -1,6 +1,7 @@
 // The platform layer on Linux: tun(4) through /dev/net/tun (see the kernel's
 // Documentation/networking/tuntap.rst), prctl(2), ip(7) and ipv6(7).
 #include "tun.h"
+#include "net.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -124,21 +125,6 @@ void udp_local_from_control(struct msghdr *msg, struct udp_local *local)
 	}
 }
 
-// Writes one control message into control.  Returns the room it takes.
-static size_t control_put(void *control, int level, int type, const void *data, size_t len)
-{
-	struct msghdr msg;
-	memset(&msg, 0, sizeof msg);
-	msg.msg_control = control;
-	msg.msg_controllen = CMSG_SPACE(len);
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = level;
-	c->cmsg_type = type;
-	c->cmsg_len = CMSG_LEN(len);
-	memcpy(CMSG_DATA(c), data, len);
-	return CMSG_SPACE(len);
-}
-
 size_t udp_local_to_control(const struct udp_local *local, void *control)
 {
 	memset(control, 0, UDP_CONTROL_ROOM);
@@ -146,13 +132,13 @@ size_t udp_local_to_control(const struct udp_local *local, void *control)
 		struct in_pktinfo info;
 		memset(&info, 0, sizeof info);
 		info.ipi_spec_dst = local->addr.v4;
-		return control_put(control, IPPROTO_IP, IP_PKTINFO, &info, sizeof info);
+		return udp_control_put(control, IPPROTO_IP, IP_PKTINFO, &info, sizeof info);
 	}
 	if (local->family == AF_INET6) {
 		struct in6_pktinfo info;
 		memset(&info, 0, sizeof info);
 		info.ipi6_addr = local->addr.v6;
-		return control_put(control, IPPROTO_IPV6, IPV6_PKTINFO, &info, sizeof info);
+		return udp_control_put(control, IPPROTO_IPV6, IPV6_PKTINFO, &info, sizeof info);
 	}
 	return 0;
 }
