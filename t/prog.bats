@@ -171,19 +171,26 @@ configure_by_hand() {
 	configure_by_hand c1 "$C1" 198.19.1.2
 }
 
+# prog_termed_by NAME COMMAND...: the lingering PROG of jtunnel NAME runs;
+# after COMMAND it receives SIGTERM and ends.
+prog_termed_by() {
+	local name=$1 tun pid
+	shift
+	tun=$(run_field "$name" tun)
+	pid=$(run_field "$name" pid)
+	proc_alive "$pid"
+	"$@"
+	wait_for 10 test -s "$T/prog/$name.$tun.term"
+	wait_for 10 pid_dead "$pid"
+}
+
 @test "a server PROG still running when SIGHUP forgets its client receives SIGTERM" {
 	topo 1
 	PROG_OPTS=linger srv_start srv
 	cli_start c1 1
 	tunnel_up 1
-	local tun pid
-	tun=$(run_field srv tun)
-	pid=$(run_field srv pid)
-	proc_alive "$pid"
 	disallow srv "$(cid 1)"
-	kill -HUP "$(pid_of srv)"
-	wait_for 10 test -s "$T/prog/srv.$tun.term"
-	wait_for 10 pid_dead "$pid"
+	prog_termed_by srv kill -HUP "$(pid_of srv)"
 }
 
 @test "a client PROG still running when the client gets SIGTERM receives SIGTERM" {
@@ -191,12 +198,7 @@ configure_by_hand() {
 	srv_start srv
 	PROG_OPTS=linger cli_start c1 1
 	tunnel_up 1
-	local tun pid
-	tun=$(run_field c1 tun)
-	pid=$(run_field c1 pid)
-	jt_stop c1 TERM
-	wait_for 10 test -s "$T/prog/c1.$tun.term"
-	wait_for 10 pid_dead "$pid"
+	prog_termed_by c1 jt_stop c1 TERM
 }
 
 @test "a server PROG still running when the server gets SIGTERM receives SIGTERM" {
@@ -204,10 +206,5 @@ configure_by_hand() {
 	PROG_OPTS=linger srv_start srv
 	cli_start c1 1
 	tunnel_up 1
-	local tun pid
-	tun=$(run_field srv tun)
-	pid=$(run_field srv pid)
-	jt_stop srv TERM
-	wait_for 10 test -s "$T/prog/srv.$tun.term"
-	wait_for 10 pid_dead "$pid"
+	prog_termed_by srv jt_stop srv TERM
 }
