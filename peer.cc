@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <dirent.h>
 
@@ -49,15 +48,7 @@ const char *id_format(const struct peer_id *id, char text[ID_TEXT_MAX])
 
 int id_random(struct peer_id *id)
 {
-	ssize_t n;
-	do
-		n = getrandom(id->bytes, sizeof id->bytes, 0);
-	while (n == -1 && errno == EINTR);
-	if (n == (ssize_t)sizeof id->bytes)
-		return 0;
-	if (n >= 0)
-		errno = EIO;
-	return -1;
+	return random_bytes(id->bytes, sizeof id->bytes);
 }
 
 enum datagram_kind datagram_received(const struct mmsghdr *m, struct peer_id *sender)

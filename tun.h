@@ -44,6 +44,10 @@ void tun_close(int fd, const char *name);
 // Returns 0, or -1 with errno.
 int exit_with_parent(pid_t parent_pid);
 
+// Fills len bytes (at most 256) from the system's random source.  Returns
+// 0, or -1 with errno.
+int random_bytes(void *buf, size_t len);
+
 // The local address a datagram was sent to, so a reply leaves from it.
 struct udp_local {
 	int family;		// 0 (unknown: let the kernel choose), AF_INET or AF_INET6

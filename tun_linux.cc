@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 // Packets the kernel queues for jtunnel to read: twice the default of 500,
@@ -95,6 +96,19 @@ int exit_with_parent(pid_t parent_pid)
 	if (getppid() != parent_pid)
 		_exit(0);
 	return 0;
+}
+
+int random_bytes(void *buf, size_t len)
+{
+	ssize_t n;
+	do
+		n = getrandom(buf, len, 0);
+	while (n == -1 && errno == EINTR);
+	if (n == (ssize_t)len)
+		return 0;
+	if (n >= 0)
+		errno = EIO;
+	return -1;
 }
 
 int udp_enable_local_address(int fd, int family)
