@@ -36,9 +36,16 @@ jtunnel: $(OBJS)
 %.o: %.cc *.h
 	$(CXX) $(JT_CPPFLAGS) $(CPPFLAGS) $(JT_CXXFLAGS) $(CXXFLAGS) -c -o $@ $<
 
+# Unit tests: t/NAME_test from t/NAME_test.cc and the sources it tests,
+# run by t/unit (which feeds each its vectors).
+UNIT_TESTS = t/tun_frame_test
+UNIT_BUILD = $(CXX) $(JT_CPPFLAGS) $(CPPFLAGS) $(JT_CXXFLAGS) $(CXXFLAGS) $(LDFLAGS) -o $@
+
 # The BSD backend's packet framing, unit-tested on any system.
 t/tun_frame_test: t/tun_frame_test.cc tun_frame.cc tun_frame.h
-	$(CXX) $(JT_CPPFLAGS) $(CPPFLAGS) $(JT_CXXFLAGS) $(CXXFLAGS) $(LDFLAGS) -o $@ t/tun_frame_test.cc tun_frame.cc
+	$(UNIT_BUILD) t/tun_frame_test.cc tun_frame.cc
+
+unit-tests: $(UNIT_TESTS)
 
 # make check SANITIZE=1: the whole suite against jtunnel-san, built with
 # ASan and UBSan (objects in san/); a sanitizer report from any process
@@ -81,8 +88,8 @@ DEPS = bash -c '. t/deps.sh && deps_install "$$@"' deps
 ifeq ($(SANITIZE),1)
 check:
 	$(DEPS) build test
-	$(MAKE) jtunnel jtunnel-san t/tun_frame_test
-	t/tun_frame_test
+	$(MAKE) jtunnel jtunnel-san unit-tests
+	t/unit
 	rm -rf $(SAN_LOGS) && mkdir -m 1777 $(SAN_LOGS)
 	ASAN_OPTIONS=log_path=$(SAN_LOGS)/asan:detect_leaks=1:abort_on_error=0 \
 	UBSAN_OPTIONS=log_path=$(SAN_LOGS)/ubsan:print_stacktrace=1 \
@@ -93,8 +100,8 @@ check:
 else
 check:
 	$(DEPS) build test
-	$(MAKE) jtunnel $(FLAVOUR) t/tun_frame_test
-	t/tun_frame_test
+	$(MAKE) jtunnel $(FLAVOUR) unit-tests
+	t/unit
 	JTUNNEL=$(CURDIR)/$(FLAVOUR) t/run $(CHECK_ARGS)
 endif
 
@@ -121,7 +128,7 @@ install: $(FLAVOUR)
 	install -m 644 man/jtunnel.8 $(DESTDIR)$(MANDIR)/man8/jtunnel.8
 
 clean:
-	rm -rf jtunnel *.o t/tun_frame_test jtunnel-san san san-logs jtunnel-static static
+	rm -rf jtunnel *.o $(UNIT_TESTS) jtunnel-san san san-logs jtunnel-static static
 	$(MAKE) -C fuzz clean
 
-.PHONY: all check demo bench fuzz install clean
+.PHONY: all check demo bench fuzz install clean unit-tests
