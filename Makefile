@@ -22,7 +22,10 @@ else
 PLATFORM = tun_bsd.cc tun_frame.cc
 endif
 
-SRCS = jtunnel.cc options.cc client.cc server.cc peer.cc net.cc spawn.cc log.cc $(PLATFORM)
+SRCS = jtunnel.cc options.cc client.cc server.cc peer.cc net.cc spawn.cc log.cc \
+	forward.cc session.cc handshake.cc $(CRYPTO) $(PLATFORM)
+# The primitives of keyed mode, the project's own.
+CRYPTO = noise.cc chachapoly.cc chacha20.cc poly1305.cc blake2s.cc x25519.cc
 OBJS = $(SRCS:.cc=.o)
 
 # STATIC=1 selects the static build (below) for all, install, check and bench.
@@ -38,12 +41,16 @@ jtunnel: $(OBJS)
 
 # Unit tests: t/NAME_test from t/NAME_test.cc and the sources it tests,
 # run by t/unit (which feeds each its vectors).
-UNIT_TESTS = t/tun_frame_test
+UNIT_TESTS = t/tun_frame_test t/session_test
 UNIT_BUILD = $(CXX) $(JT_CPPFLAGS) $(CPPFLAGS) $(JT_CXXFLAGS) $(CXXFLAGS) $(LDFLAGS) -o $@
 
 # The BSD backend's packet framing, unit-tested on any system.
 t/tun_frame_test: t/tun_frame_test.cc tun_frame.cc tun_frame.h
 	$(UNIT_BUILD) t/tun_frame_test.cc tun_frame.cc
+
+# Keyed mode's replay window and data datagrams.
+t/session_test: t/session_test.cc session.cc chachapoly.cc chacha20.cc poly1305.cc *.h
+	$(UNIT_BUILD) t/session_test.cc session.cc chachapoly.cc chacha20.cc poly1305.cc
 
 unit-tests: $(UNIT_TESTS)
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -177,6 +178,13 @@ void signals_watch(void)
 	static const int watched[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGALRM };
 	for (int sig : watched)
 		signal_catch(sig, on_watched_signal);
+}
+
+void ticks_start(long ms)
+{
+	struct itimerval every = { { ms / 1000, ms % 1000 * 1000 }, { ms / 1000, ms % 1000 * 1000 } };
+	if (setitimer(ITIMER_REAL, &every, NULL) == -1)
+		fatal("interval timer");
 }
 
 void log_exiting(void)
