@@ -81,17 +81,21 @@ static struct peer *peer_new(struct server *s, const struct peer_id *id,
 {
 	char where[ADDR_TEXT_MAX];
 	struct peer *p = (struct peer *)calloc(1, sizeof *p);
+	if (p != NULL) {
+		p->id = *id;
+		id_format(id, p->id_text);
+		p->addr = *from;
+		p->local = *local;
+		p->file = *file;
+		p->tun_fd = p->control_fd = -1;
+	}
 	if (p == NULL || peer_insert(&s->table, p) == -1) {
 		log_warn("client at %s: cannot set up", addr_format(from, where));
+		if (p != NULL)
+			peer_wipe_secrets(p);
 		free(p);
 		return NULL;
 	}
-	p->id = *id;
-	id_format(id, p->id_text);
-	p->addr = *from;
-	p->local = *local;
-	p->file = *file;
-	p->tun_fd = p->control_fd = -1;
 	return p;
 }
 

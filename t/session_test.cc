@@ -112,7 +112,8 @@ static void seal_and_open(void)
 		check(session_open(&rx, copy, n, &highest) == SESSION_FAILED, "a flipped tag fails", len);
 		memcpy(copy, buf, n);
 		copy[WIRE_COUNTER_AT] ^= 1;
-		check(session_open(&rx, copy, n, &highest) == SESSION_FAILED, "a changed counter fails", len);
+		// (The changed counter may be one seen already: stale, then.)
+		check(session_open(&rx, copy, n, &highest) != SESSION_OPENED, "a changed counter fails", len);
 		check(session_open(&rx, buf, n, &highest) == SESSION_OPENED && highest,
 		    "opens, the highest yet", len);
 		check(memcmp(buf + WIRE_KEYED_HEADER, packet, len) == 0, "opened: the packet", len);
