@@ -45,6 +45,17 @@ UNIT_BUILD = $(CXX) $(JT_CPPFLAGS) $(CPPFLAGS) $(JT_CXXFLAGS) $(CXXFLAGS) $(LDFL
 t/tun_frame_test: t/tun_frame_test.cc tun_frame.cc tun_frame.h
 	$(UNIT_BUILD) t/tun_frame_test.cc tun_frame.cc
 
+# X25519 in both field forms: the one this host's compiler picks, and the
+# 32-bit one forced, so that both are tested on any host.
+UNIT_TESTS += t/x25519_test t/x25519_32bit_test
+X25519_TEST_DEPS = t/x25519_test.cc t/unit.h x25519.cc x25519.h secret.h
+
+t/x25519_test: $(X25519_TEST_DEPS)
+	$(UNIT_BUILD) t/x25519_test.cc x25519.cc
+
+t/x25519_32bit_test: $(X25519_TEST_DEPS)
+	$(UNIT_BUILD) -DX25519_32BIT t/x25519_test.cc x25519.cc
+
 unit-tests: $(UNIT_TESTS)
 
 # make check SANITIZE=1: the whole suite against jtunnel-san, built with
