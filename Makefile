@@ -56,6 +56,21 @@ t/chachapoly_scalar_test: $(AEAD_DEPS)
 t/chachapoly_poly32_test: $(AEAD_DEPS)
 	$(UNIT_BUILD) -DPOLY1305_32BIT t/chachapoly_test.cc $(AEAD_SRCS)
 
+# X25519, in both field forms (the one this host's compiler picks, and the
+# 32-bit one forced, so that both are tested on any host), and BLAKE2s with
+# Noise's HMAC and HKDF.
+UNIT_TESTS += t/x25519_test t/x25519_32bit_test t/blake2s_test
+X25519_TEST_DEPS = t/x25519_test.cc t/unit.h x25519.cc x25519.h secret.h
+
+t/x25519_test: $(X25519_TEST_DEPS)
+	$(UNIT_BUILD) t/x25519_test.cc x25519.cc
+
+t/x25519_32bit_test: $(X25519_TEST_DEPS)
+	$(UNIT_BUILD) -DX25519_32BIT t/x25519_test.cc x25519.cc
+
+t/blake2s_test: t/blake2s_test.cc t/unit.h blake2s.cc blake2s.h secret.h
+	$(UNIT_BUILD) t/blake2s_test.cc blake2s.cc
+
 unit-tests: $(UNIT_TESTS)
 
 # make check SANITIZE=1: the whole suite against jtunnel-san, built with
