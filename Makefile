@@ -71,6 +71,12 @@ t/x25519_32bit_test: $(X25519_TEST_DEPS)
 t/blake2s_test: t/blake2s_test.cc t/unit.h blake2s.cc blake2s.h secret.h
 	$(UNIT_BUILD) t/blake2s_test.cc blake2s.cc
 
+# The Noise handshake, over the primitives it uses.
+UNIT_TESTS += t/noise_test
+NOISE_SRCS = noise.cc $(AEAD_SRCS) x25519.cc blake2s.cc
+t/noise_test: t/noise_test.cc $(NOISE_SRCS) *.h t/unit.h
+	$(UNIT_BUILD) t/noise_test.cc $(NOISE_SRCS)
+
 unit-tests: $(UNIT_TESTS)
 
 # make check SANITIZE=1: the whole suite against jtunnel-san, built with
