@@ -151,8 +151,13 @@ demo:
 
 # make bench BENCHFLAGS='-r 3': throughput, latency, CPU and memory beside
 # the raw underlay (see bench/README.md).
-bench: $(FLAVOUR)
+bench: $(FLAVOUR) bench/handshake_speed
 	bench/run -j ./$(FLAVOUR) $(BENCHFLAGS)
+
+# X25519 operations and server handshakes per second, for bench/run.
+bench/handshake_speed: bench/handshake_speed.cc $(NOISE_SRCS) *.h
+	$(CXX) $(JT_CPPFLAGS) $(CPPFLAGS) $(JT_CXXFLAGS) $(CXXFLAGS) $(LDFLAGS) -o $@ \
+		bench/handshake_speed.cc $(NOISE_SRCS)
 
 install: $(FLAVOUR)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
@@ -160,7 +165,7 @@ install: $(FLAVOUR)
 	install -m 644 man/jtunnel.8 $(DESTDIR)$(MANDIR)/man8/jtunnel.8
 
 clean:
-	rm -rf jtunnel *.o $(UNIT_TESTS) jtunnel-san san san-logs jtunnel-static static
+	rm -rf jtunnel *.o $(UNIT_TESTS) bench/handshake_speed jtunnel-san san san-logs jtunnel-static static
 	$(MAKE) -C fuzz clean
 
 .PHONY: all check demo bench fuzz install clean unit-tests
