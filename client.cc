@@ -153,6 +153,7 @@ static void session_new(struct client *c, struct session_keys *keys)
 	client_tell(c, CONTROL_SESSION, keys->tx, sizeof keys->tx);
 	secret_wipe(keys, sizeof *keys);
 	c->handshaking = false;
+	c->keepalive_asked = c->now;
 	if (!c->established)
 		log_info("session with server %s established", id_format(&c->server_id, text));
 	else
@@ -398,6 +399,7 @@ static void forwarder_start(struct client *c)
 		f.keyed = c->keyed;
 		f.to.addr = c->server;
 		f.flags = c->flags;
+		f.confirms = true;
 		forward_tun_to_udp(&f);
 	}
 	close(control[0]);

@@ -67,7 +67,7 @@ static void take_control(struct forward_state *s)
 			tx_session_wipe(&s->tx);
 			memcpy(s->tx.key, m.body.key, sizeof s->tx.key);
 			s->tx.live = true;
-			s->keepalive_due = true;
+			s->keepalive_due = s->f->confirms;
 		} else if (m.type == CONTROL_SESSION_END && m.length == 0) {
 			tx_session_wipe(&s->tx);
 		} else if (m.type == CONTROL_KEEPALIVE && m.length == 0) {

@@ -22,7 +22,7 @@ struct peer_address {
 
 enum control_type {
 	CONTROL_ADDRESS = 1,		// body: struct peer_address
-	CONTROL_SESSION,		// body: a sending key; a keepalive follows at once
+	CONTROL_SESSION,		// body: a sending key
 	CONTROL_SESSION_END,		// no body: the session is over
 	CONTROL_KEEPALIVE,		// no body: send one now
 };
@@ -57,6 +57,7 @@ struct forwarder {
 	bool keyed;
 	struct peer_address to;
 	struct forward_flags *flags;	// the client's; null on the server
+	bool confirms;			// the client: a keepalive under each new key
 };
 
 // Runs the forwarding loop; never returns.  Exits 0 when the control pipe

@@ -51,10 +51,10 @@ int handshake_initiate(struct noise_handshake *hs, const struct peer_id *client,
 bool handshake_finish(struct noise_handshake *hs, const uint8_t *datagram,
     struct session_keys *keys)
 {
-	if (!noise_read_response(hs, datagram + WIRE_KEYED_HEADER)) {
-		noise_wipe(hs);
+	// A response that does not verify leaves hs as it was: a forged one
+	// does not end the handshake.
+	if (!noise_read_response(hs, datagram + WIRE_KEYED_HEADER))
 		return false;
-	}
 	noise_split(hs, keys->tx, keys->rx);
 	return true;
 }

@@ -23,8 +23,8 @@ struct session_keys {
 // 0, or -1 with errno when no random bytes could be had.
 int handshake_initiate(struct noise_handshake *hs, const struct peer_id *client,
     const struct peer_id *server, const uint8_t psk[KEY_BYTES], uint8_t *datagram);
-// Client: reads a response.  Returns false when it does not verify; hs is
-// wiped either way.
+// Client: reads a response.  Returns false, with hs as it was, when it does
+// not verify; wiped after a response that does.
 bool handshake_finish(struct noise_handshake *hs, const uint8_t *datagram,
     struct session_keys *keys);
 

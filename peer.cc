@@ -83,20 +83,29 @@ int peer_file_read(const char *confdir, const struct peer_id *id, struct peer_fi
 		close(fd);
 		return -1;
 	}
-	f->loose = (st.st_mode & (S_IRWXG | S_IRWXO)) != 0;
-	// One byte more than a key and its newline: a longer file is bad.
-	ssize_t n = read(fd, content, sizeof content);
+	f->loose = (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
+	// The first bytes, enough for a key and its newline and one more; the
+	// rest only to see whether it is all white space.
+	ssize_t n = 0, got;
+	bool blank = true;
+	char chunk[512];
+	while ((got = read(fd, chunk, sizeof chunk)) > 0) {
+		for (ssize_t i = 0; i < got; i++) {
+			blank = blank && (chunk[i] == ' ' || chunk[i] == '\t' || chunk[i] == '\n' ||
+			    chunk[i] == '\r');
+			if (n < (ssize_t)sizeof content)
+				content[n++] = chunk[i];
+		}
+	}
 	int err = errno;
 	close(fd);
-	if (n == -1) {
+	secret_wipe(chunk, sizeof chunk);
+	if (got == -1) {
+		secret_wipe(content, sizeof content);
 		errno = err;
 		return -1;
 	}
-	bool blank = true;
-	for (ssize_t i = 0; i < n; i++)
-		blank = blank && (content[i] == ' ' || content[i] == '\t' || content[i] == '\n' ||
-		    content[i] == '\r');
-	if (blank && n < (ssize_t)sizeof content) {
+	if (blank) {
 		f->mode = MODE_PLAIN;
 	} else if (n == 2 * KEY_BYTES || (n == 2 * KEY_BYTES + 1 && content[2 * KEY_BYTES] == '\n')) {
 		f->mode = MODE_KEYED;
@@ -227,7 +236,7 @@ const struct peer_file *auth_listed(struct auth_cache *c, const struct peer_id *
 		e->read = true;
 		peer_file_read(c->confdir, id, &e->file);
 	}
-	if (!e->reported && (e->file.mode == MODE_BAD || e->file.loose)) {
+	if (!e->reported && (e->file.mode == MODE_BAD || (e->file.mode == MODE_KEYED && e->file.loose))) {
 		char path[PATH_MAX], text[ID_TEXT_MAX];
 		e->reported = true;
 		snprintf(path, sizeof path, "%s/%s", c->confdir, id_format(id, text));

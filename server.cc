@@ -222,6 +222,14 @@ static bool ephemeral_held(const struct peer *p, const uint8_t e[32])
 	return held;
 }
 
+// Whether a and b are the same host, whatever their ports.
+static bool addr_same_host(const struct udp_addr *a, const struct udp_addr *b)
+{
+	struct udp_addr x = *a, y = *b;
+	x.in.sin_port = y.in.sin_port = 0;	// where both families keep it
+	return addr_equal(&x, &y);
+}
+
 // The rate limits on answered initiations: per client (when known) and
 // source address, and in all.
 static bool initiation_allowed(struct server *s, struct peer *p, const struct udp_addr *from)
@@ -237,14 +245,14 @@ static bool initiation_allowed(struct server *s, struct peer *p, const struct ud
 		struct initiation_count *slot = &p->initiations[0];
 		for (int i = 0; i < INITIATION_SOURCES; i++) {
 			struct initiation_count *c = &p->initiations[i];
-			if (addr_equal(&c->from, from)) {
+			if (addr_same_host(&c->from, from)) {
 				slot = c;
 				break;
 			}
 			if (c->second < slot->second)
 				slot = c;
 		}
-		if (!addr_equal(&slot->from, from) || slot->second != second) {
+		if (!addr_same_host(&slot->from, from) || slot->second != second) {
 			slot->from = *from;
 			slot->second = second;
 			slot->count = 0;

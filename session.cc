@@ -91,7 +91,7 @@ enum session_verdict session_open(struct rx_session *s, uint8_t *datagram, size_
     bool *highest)
 {
 	uint64_t n = wire_counter(datagram);
-	if (!s->live)
+	if (!s->live || n >= WIRE_COUNTER_LIMIT)
 		return SESSION_FAILED;
 	if (!replay_fresh(&s->window, n))
 		return SESSION_STALE;
