@@ -12,7 +12,10 @@ JT_CXXFLAGS = -std=c++17 -Wall -Wextra -fno-exceptions -fno-rtti \
 	-fno-asynchronous-unwind-tables -fno-threadsafe-statics
 # Symbols bound at start, before any fork, so that no forwarding process
 # writes (and so copies) the relocation pages later.
-JT_LDFLAGS = -Wl,--as-needed -Wl,--gc-sections -Wl,-z,now -Wl,-z,relro -static-libgcc
+# One read-only and one executable segment, not the four of separate-code,
+# whose page alignment pads the file by a page or more.
+JT_LDFLAGS = -Wl,--as-needed -Wl,--gc-sections -Wl,-z,now -Wl,-z,relro -static-libgcc \
+	-Wl,-z,noseparate-code
 JT_CPPFLAGS = -D_GNU_SOURCE
 
 UNAME_S := $(shell uname -s)
