@@ -74,8 +74,11 @@ static void fe_to_bytes(uint8_t s[X25519_BYTES], const struct fe *f)
 
 static void fe_add(struct fe *h, const struct fe *f, const struct fe *g)
 {
-	for (int i = 0; i < FE_LIMBS; i++)
-		h->v[i] = f->v[i] + g->v[i];
+	h->v[0] = f->v[0] + g->v[0];
+	h->v[1] = f->v[1] + g->v[1];
+	h->v[2] = f->v[2] + g->v[2];
+	h->v[3] = f->v[3] + g->v[3];
+	h->v[4] = f->v[4] + g->v[4];
 }
 
 // f - g for carried g: 2p is added limb by limb so that nothing goes
@@ -86,12 +89,14 @@ static const limb TWO_P = 2 * (((limb)1 << 51) - 1);
 static void fe_sub(struct fe *h, const struct fe *f, const struct fe *g)
 {
 	h->v[0] = f->v[0] + TWO_P0 - g->v[0];
-	for (int i = 1; i < FE_LIMBS; i++)
-		h->v[i] = f->v[i] + TWO_P - g->v[i];
+	h->v[1] = f->v[1] + TWO_P - g->v[1];
+	h->v[2] = f->v[2] + TWO_P - g->v[2];
+	h->v[3] = f->v[3] + TWO_P - g->v[3];
+	h->v[4] = f->v[4] + TWO_P - g->v[4];
 }
 
 // Column sums of products (of limbs below 2^53) to carried limbs.
-static void fe_reduce_wide(struct fe *h, limb2 r0, limb2 r1, limb2 r2, limb2 r3, limb2 r4)
+static inline void fe_reduce_wide(struct fe *h, limb2 r0, limb2 r1, limb2 r2, limb2 r3, limb2 r4)
 {
 	r1 += (limb)(r0 >> 51);
 	r2 += (limb)(r1 >> 51);
@@ -179,20 +184,40 @@ static void fe_from_bytes(struct fe *h, const uint8_t s[X25519_BYTES])
 	}
 }
 
-// Column sums below 2^64 to carried limbs (2^255 = 19 mod p).
-static void fe_reduce_wide(struct fe *h, limb2 r[FE_LIMBS])
+// Moves what is above bit 26 (even i) or 25 (odd i) of r[i] into r[i + 1].
+static inline void carry_up(limb2 r[FE_LIMBS], int i)
 {
-	for (int i = 0; i < FE_LIMBS - 1; i++) {
-		r[i + 1] += r[i] >> limb_bits(i);
-		r[i] &= limb_mask(i);
-	}
-	limb2 top = r[FE_LIMBS - 1] >> 25;
-	r[FE_LIMBS - 1] &= limb_mask(FE_LIMBS - 1);
+	r[i + 1] += r[i] >> limb_bits(i);
+	r[i] &= limb_mask(i);
+}
+
+// Column sums below 2^64 to carried limbs (2^255 = 19 mod p).  Written out,
+// not looped: compilers at -O2 keep such loops, and this is the inner loop.
+static inline void fe_reduce_wide(struct fe *h, limb2 r[FE_LIMBS])
+{
+	carry_up(r, 0);
+	carry_up(r, 1);
+	carry_up(r, 2);
+	carry_up(r, 3);
+	carry_up(r, 4);
+	carry_up(r, 5);
+	carry_up(r, 6);
+	carry_up(r, 7);
+	carry_up(r, 8);
+	limb2 top = r[9] >> 25;
+	r[9] &= limb_mask(9);
 	r[0] += 19 * top;
-	r[1] += r[0] >> 26;
-	r[0] &= limb_mask(0);
-	for (int i = 0; i < FE_LIMBS; i++)
-		h->v[i] = (limb)r[i];
+	carry_up(r, 0);
+	h->v[0] = (limb)r[0];
+	h->v[1] = (limb)r[1];
+	h->v[2] = (limb)r[2];
+	h->v[3] = (limb)r[3];
+	h->v[4] = (limb)r[4];
+	h->v[5] = (limb)r[5];
+	h->v[6] = (limb)r[6];
+	h->v[7] = (limb)r[7];
+	h->v[8] = (limb)r[8];
+	h->v[9] = (limb)r[9];
 }
 
 static void fe_carry(struct fe *h)
