@@ -3,7 +3,7 @@
 # joined by a veth, one key in both peer files, pings crossing the tunnel
 # both ways, the handshake in the log, what PROG saw, then cleanup.
 set -u
-cd "$(dirname "$0")"
+cd "$(dirname "$0")" || exit 1
 . t/deps.sh
 deps_install demo || exit 1
 [ "$(id -u)" = 0 ] || { echo "make demo needs root (network namespaces, tun devices)" >&2; exit 1; }
@@ -61,10 +61,12 @@ step "client: jtunnel -i $client_id -c $dir/client.d 198.18.0.2 5151 $dir/client
 ip netns exec "$client_ns" ./jtunnel -i "$client_id" -c "$dir/client.d" 198.18.0.2 5151 "$dir/client-up" 2>"$dir/client.log" &
 pids+=($!)
 
-for i in $(seq 50); do
-	ip netns exec "$client_ns" ping -c 1 -W 1 198.19.0.2 >/dev/null 2>&1 && break
+up=0
+for _ in $(seq 50); do
+	ip netns exec "$client_ns" ping -c 1 -W 1 198.19.0.2 >/dev/null 2>&1 && { up=1; break; }
 	sleep 0.2
 done
+[ "$up" = 1 ] || echo "  the tunnel did not come up; the logs at the end say why" >&2
 step "ping from the client to the server's end of the keyed tunnel"
 ip netns exec "$client_ns" ping -c 3 -i 0.3 198.19.0.2
 step "ping from the server to the client's end"
