@@ -1,8 +1,9 @@
 #!/bin/bash
-# make demo: a jtunnel server and client in two network namespaces joined by
-# a veth, pings crossing the tunnel both ways, what PROG saw, then cleanup.
+# make demo: a keyed jtunnel server and client in two network namespaces
+# joined by a veth, one key in both peer files, pings crossing the tunnel
+# both ways, the handshake in the log, what PROG saw, then cleanup.
 set -u
-cd "$(dirname "$0")"
+cd "$(dirname "$0")" || exit 1
 . t/deps.sh
 deps_install demo || exit 1
 [ "$(id -u)" = 0 ] || { echo "make demo needs root (network namespaces, tun devices)" >&2; exit 1; }
@@ -30,8 +31,16 @@ ip -n "$server_ns" addr add 198.18.0.2/24 dev "${ns}s" &&
 ip -n "$client_ns" link set "${ns}c" up && ip -n "$server_ns" link set "${ns}s" up || exit 1
 
 server_id=$(./jtunnel -g) client_id=$(./jtunnel -g)
+step "keyed mode: one key from jtunnel -K in both peer files, readable by root alone"
 mkdir "$dir/server.d" "$dir/client.d"
-touch "$dir/server.d/$client_id" "$dir/client.d/$server_id"
+(
+	umask 077
+	./jtunnel -K >"$dir/server.d/$client_id" &&
+	cp "$dir/server.d/$client_id" "$dir/client.d/$server_id"
+) || exit 1
+echo "  server's file for the client: $dir/server.d/$client_id"
+echo "  client's file for the server: $dir/client.d/$server_id"
+stat -c "  %A %n" "$dir/server.d/$client_id" "$dir/client.d/$server_id"
 for side in server client; do
 	case $side in server) me=198.19.0.2 peer=198.19.0.1 ;; client) me=198.19.0.1 peer=198.19.0.2 ;; esac
 	cat >"$dir/$side-up" <<PROG
@@ -52,11 +61,13 @@ step "client: jtunnel -i $client_id -c $dir/client.d 198.18.0.2 5151 $dir/client
 ip netns exec "$client_ns" ./jtunnel -i "$client_id" -c "$dir/client.d" 198.18.0.2 5151 "$dir/client-up" 2>"$dir/client.log" &
 pids+=($!)
 
-for i in $(seq 50); do
-	ip netns exec "$client_ns" ping -c 1 -W 1 198.19.0.2 >/dev/null 2>&1 && break
+up=0
+for _ in $(seq 50); do
+	ip netns exec "$client_ns" ping -c 1 -W 1 198.19.0.2 >/dev/null 2>&1 && { up=1; break; }
 	sleep 0.2
 done
-step "ping from the client to the server's end of the tunnel"
+[ "$up" = 1 ] || echo "  the tunnel did not come up; the logs at the end say why" >&2
+step "ping from the client to the server's end of the keyed tunnel"
 ip netns exec "$client_ns" ping -c 3 -i 0.3 198.19.0.2
 step "ping from the server to the client's end"
 ip netns exec "$server_ns" ping -c 3 -i 0.3 198.19.0.1
@@ -66,6 +77,9 @@ echo "  client:"; cat "$dir/client.env" 2>/dev/null
 step "the tunnel interfaces"
 ip -n "$server_ns" -br addr show type tun 2>/dev/null || ip -n "$server_ns" -br addr
 ip -n "$client_ns" -br addr show type tun 2>/dev/null || ip -n "$client_ns" -br addr
+step "the handshake in the log: keyed tunnels up, the session established"
+grep -h -e 'keyed tunnel' -e 'session with server' "$dir/client.log" | sed 's/^/  [client] /'
+grep -h -e 'keyed tunnel' "$dir/server.log" | sed 's/^/  [server] /'
 step "stopping both (SIGTERM)"
 kill "${pids[@]}"
 for p in "${pids[@]}"; do wait "$p"; echo "  jtunnel pid $p exited with status $?"; done
