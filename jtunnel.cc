@@ -15,8 +15,8 @@ enum { EXIT_USAGE = 2 };
 static void usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: jtunnel -s [-v] [-b address] [-p port] [-i id] [-c confdir] [-m mtu] prog [args ...]\n"
-	    "       jtunnel [-v] [-b address] [-p port] [-i id] [-c confdir] [-m mtu] [-k seconds] address port prog [args ...]\n"
+	    "usage: jtunnel -s [-v] [-b address] [-p port] [-i id] [-c confdir] [-m mtu] [-t seconds] prog [args ...]\n"
+	    "       jtunnel [-v] [-b address] [-p port] [-i id] [-c confdir] [-m mtu] [-t seconds] [-k seconds] address port prog [args ...]\n"
 	    "       jtunnel -g | -K | -h | -V\n");
 }
 
