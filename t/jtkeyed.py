@@ -33,11 +33,11 @@ KEY 64 hex digits.  Usage: jtkeyed.py COMMAND ARGS...
       Sends COUNT initiations (a fresh ephemeral key each) at once, counts
       the responses within a second after the last: "sent= responses=
       valid=" (valid: it completes one of our handshakes).
-  replay PCAP TO_PORT TYPE LEN BIND SPORT DST DPORT [FLIP[,FLIP...]]
-      Resends, from BIND:SPORT to DST:DPORT, every UDP payload in PCAP sent
-      to port TO_PORT whose type byte is TYPE and length LEN ("any": all).
-      With FLIP offsets, sends one copy per offset with the low bit of that
-      byte flipped instead.  Counts replies within a second: "sent=
+  replay PCAP TO_PORT TYPE LEN BIND SPORT DST DPORT [COPIES [FLIP,...]]
+      Resends, from BIND:SPORT to DST:DPORT, COPIES times (default 1) every
+      UDP payload in PCAP sent to port TO_PORT whose type byte is TYPE and
+      length LEN ("any": all).  With FLIP offsets, sends one copy per offset
+      with the low bit of that byte flipped instead.  Counts replies within a second: "sent=
       replies=".  Exits 1 if PCAP held nothing to send.
   wire PCAP PORT
       One line per UDP datagram to or from PORT in PCAP:
@@ -564,13 +564,13 @@ def cmd_initiate(bind, sport, server, port, my_id, server_id, psk, count):
     return 0
 
 
-def cmd_replay(path, to_port, kind, length, bind, sport, dst, dport, flips=""):
+def cmd_replay(path, to_port, kind, length, bind, sport, dst, dport, copies="1", flips=""):
     chosen = [p for t, src, sp, dstaddr, dp, p in udp_datagrams(path)
               if dp == int(to_port) and len(p) > 8 and (kind == "any" or p[8] == int(kind))
               and (length == "any" or len(p) == int(length))]
     sock = udp_socket(bind, sport)
     sent = 0
-    for p in chosen:
+    for p in chosen * int(copies):
         for offset in [int(f) for f in flips.split(",") if f] or [None]:
             d = bytearray(p)
             if offset is not None:
@@ -599,6 +599,8 @@ def udp_datagrams(path):
     off = 24
     while off + 16 <= len(data):
         sec, frac, incl = struct.unpack(end + "III", data[off:off + 12])
+        if off + 16 + incl > len(data):
+            break  # a record tcpdump is still writing
         frame = data[off + 16:off + 16 + incl]
         off += 16 + incl
         if linktype == 1:
