@@ -22,7 +22,10 @@ else
 PLATFORM = tun_bsd.cc tun_frame.cc
 endif
 
-SRCS = jtunnel.cc options.cc client.cc server.cc peer.cc net.cc spawn.cc log.cc $(PLATFORM)
+SRCS = jtunnel.cc options.cc client.cc server.cc peer.cc net.cc spawn.cc log.cc \
+	forward.cc session.cc handshake.cc $(CRYPTO) $(PLATFORM)
+# The primitives of keyed mode, the project's own.
+CRYPTO = noise.cc chachapoly.cc chacha20.cc poly1305.cc blake2s.cc x25519.cc
 OBJS = $(SRCS:.cc=.o)
 
 # STATIC=1 selects the static build (below) for all, install, check and bench.
@@ -38,12 +41,49 @@ jtunnel: $(OBJS)
 
 # Unit tests: t/NAME_test from t/NAME_test.cc and the sources it tests,
 # run by t/unit (which feeds each its vectors).
-UNIT_TESTS = t/tun_frame_test
+UNIT_TESTS = t/tun_frame_test t/chachapoly_test t/chachapoly_scalar_test t/chachapoly_poly32_test
 UNIT_BUILD = $(CXX) $(JT_CPPFLAGS) $(CPPFLAGS) $(JT_CXXFLAGS) $(CXXFLAGS) $(LDFLAGS) -o $@
 
 # The BSD backend's packet framing, unit-tested on any system.
 t/tun_frame_test: t/tun_frame_test.cc tun_frame.cc tun_frame.h
 	$(UNIT_BUILD) t/tun_frame_test.cc tun_frame.cc
+
+# ChaCha20, Poly1305 and the AEAD, once per path: as built, with scalar
+# ChaCha20, and with 32-bit Poly1305.
+AEAD_SRCS = chacha20.cc poly1305.cc chachapoly.cc
+AEAD_DEPS = t/chachapoly_test.cc t/unit.h $(AEAD_SRCS) chacha20.h poly1305.h chachapoly.h secret.h
+t/chachapoly_test: $(AEAD_DEPS)
+	$(UNIT_BUILD) t/chachapoly_test.cc $(AEAD_SRCS)
+t/chachapoly_scalar_test: $(AEAD_DEPS)
+	$(UNIT_BUILD) -DCHACHA20_SCALAR t/chachapoly_test.cc $(AEAD_SRCS)
+t/chachapoly_poly32_test: $(AEAD_DEPS)
+	$(UNIT_BUILD) -DPOLY1305_32BIT t/chachapoly_test.cc $(AEAD_SRCS)
+
+# X25519, in both field forms (the one this host's compiler picks, and the
+# 32-bit one forced, so that both are tested on any host), and BLAKE2s with
+# Noise's HMAC and HKDF.
+UNIT_TESTS += t/x25519_test t/x25519_32bit_test t/blake2s_test
+X25519_TEST_DEPS = t/x25519_test.cc t/unit.h x25519.cc x25519.h secret.h
+
+t/x25519_test: $(X25519_TEST_DEPS)
+	$(UNIT_BUILD) t/x25519_test.cc x25519.cc
+
+t/x25519_32bit_test: $(X25519_TEST_DEPS)
+	$(UNIT_BUILD) -DX25519_32BIT t/x25519_test.cc x25519.cc
+
+t/blake2s_test: t/blake2s_test.cc t/unit.h blake2s.cc blake2s.h secret.h
+	$(UNIT_BUILD) t/blake2s_test.cc blake2s.cc
+
+# The Noise handshake, over the primitives it uses.
+UNIT_TESTS += t/noise_test
+NOISE_SRCS = noise.cc $(AEAD_SRCS) x25519.cc blake2s.cc
+t/noise_test: t/noise_test.cc $(NOISE_SRCS) *.h t/unit.h
+	$(UNIT_BUILD) t/noise_test.cc $(NOISE_SRCS)
+
+# Keyed mode's replay window and data datagrams.
+UNIT_TESTS += t/session_test
+t/session_test: t/session_test.cc session.cc $(AEAD_SRCS) *.h
+	$(UNIT_BUILD) t/session_test.cc session.cc $(AEAD_SRCS)
 
 unit-tests: $(UNIT_TESTS)
 
@@ -119,8 +159,13 @@ demo:
 
 # make bench BENCHFLAGS='-r 3': throughput, latency, CPU and memory beside
 # the raw underlay (see bench/README.md).
-bench: $(FLAVOUR)
+bench: $(FLAVOUR) bench/handshake_speed
 	bench/run -j ./$(FLAVOUR) $(BENCHFLAGS)
+
+# X25519 operations and server handshakes per second, for bench/run.
+bench/handshake_speed: bench/handshake_speed.cc $(NOISE_SRCS) *.h
+	$(CXX) $(JT_CPPFLAGS) $(CPPFLAGS) $(JT_CXXFLAGS) $(CXXFLAGS) $(LDFLAGS) -o $@ \
+		bench/handshake_speed.cc $(NOISE_SRCS)
 
 install: $(FLAVOUR)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
@@ -128,7 +173,7 @@ install: $(FLAVOUR)
 	install -m 644 man/jtunnel.8 $(DESTDIR)$(MANDIR)/man8/jtunnel.8
 
 clean:
-	rm -rf jtunnel *.o $(UNIT_TESTS) jtunnel-san san san-logs jtunnel-static static
+	rm -rf jtunnel *.o $(UNIT_TESTS) bench/handshake_speed jtunnel-san san san-logs jtunnel-static static
 	$(MAKE) -C fuzz clean
 
 .PHONY: all check demo bench fuzz install clean unit-tests

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "log.h"
+#include "secret.h"
 
 enum { EXIT_USAGE = 2 };
 #define VERSION "0.1"
@@ -16,7 +17,7 @@ static void usage(FILE *f)
 	fprintf(f,
 	    "usage: jtunnel -s [-v] [-b address] [-p port] [-i id] [-c confdir] [-m mtu] prog [args ...]\n"
 	    "       jtunnel [-v] [-b address] [-p port] [-i id] [-c confdir] [-m mtu] [-k seconds] address port prog [args ...]\n"
-	    "       jtunnel -g | -h | -V\n");
+	    "       jtunnel -g | -K | -h | -V\n");
 }
 
 // A missing or unreadable CONFDIR is a clear fatal error at start, rather
@@ -34,13 +35,21 @@ int main(int argc, char **argv)
 	struct options o;
 	struct options_error err;
 	struct peer_id id;
-	char text[ID_TEXT_MAX];
+	char text[ID_TEXT_MAX], key_text[KEY_TEXT_MAX];
+	uint8_t key[KEY_BYTES];
 
 	switch (options_parse(argc, argv, &o, &err)) {
 	case ACTION_PRINT_ID:
 		if (id_random(&id) == -1)
 			fatal("random identifier");
 		printf("%s\n", id_format(&id, text));
+		return 0;
+	case ACTION_PRINT_KEY:
+		if (random_bytes(key, sizeof key) == -1)
+			fatal("random key");
+		printf("%s\n", key_format(key, key_text));
+		secret_wipe(key, sizeof key);
+		secret_wipe(key_text, sizeof key_text);
 		return 0;
 	case ACTION_USAGE:
 		usage(stdout);
@@ -59,6 +68,7 @@ int main(int argc, char **argv)
 		break;
 	}
 	log_verbose = o.verbose;
+	session_timers_init();
 	if (!o.id_given) {
 		if (id_random(&o.id) == -1)
 			fatal("random identifier");

@@ -63,6 +63,8 @@ static const char *const drop_names[DROP_REASONS] = {
 	"short", "too long", "unauthorized",
 	"from a wrong source", "refused by the tun", "for a tun not up",
 	"not sent", "receive errors",
+	"of a wrong type or shape", "not verified", "replayed", "bad handshakes",
+	"initiations over the rate limit", "with no session to send under",
 };
 static unsigned long drops[DROP_REASONS];
 static int drop_errors[DROP_REASONS];

@@ -26,6 +26,12 @@ enum drop_reason {
 	DROP_TUN_DOWN,		// the tun is not up (yet: PROG sets it up)
 	DROP_SEND,		// the socket refused the packet
 	DROP_RECEIVE,		// the socket reported an error instead
+	DROP_TYPE,		// keyed: a type this end does not take, or misshapen
+	DROP_UNVERIFIED,	// keyed: no session's key verifies it
+	DROP_REPLAYED,		// keyed: its counter was seen, or is too old
+	DROP_HANDSHAKE,		// keyed: a handshake that does not verify
+	DROP_RATE,		// keyed: an initiation over the rate limit
+	DROP_NO_SESSION,	// keyed: a packet with no session to send it under
 	DROP_REASONS
 };
 // err: the errno of a failed send or write, else 0.  A tun write that

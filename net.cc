@@ -48,9 +48,10 @@ bool addr_is_ipv4_path(const struct udp_addr *a)
 	return a->sa.sa_family == AF_INET || IN6_IS_ADDR_V4MAPPED(&a->in6.sin6_addr);
 }
 
-int addr_default_mtu(const struct udp_addr *a)
+int addr_default_mtu(const struct udp_addr *a, bool keyed)
 {
-	return LINK_MTU - (addr_is_ipv4_path(a) ? OVERHEAD_IPV4 : OVERHEAD_IPV6);
+	return LINK_MTU - (addr_is_ipv4_path(a) ? OVERHEAD_IPV4 : OVERHEAD_IPV6) -
+	    (keyed ? WIRE_KEYED_OVERHEAD : WIRE_PLAIN_OVERHEAD);
 }
 
 void addr_any(int family, uint16_t port, struct udp_addr *a)

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "tun.h"
+#include "wire.h"
 
 struct udp_addr {
 	union {
@@ -20,11 +21,10 @@ struct udp_addr {
 
 enum {
 	ADDR_TEXT_MAX = INET6_ADDRSTRLEN + 8,	// "[" address "]:" port
-	// Outer headers: IP + UDP + our 8-byte identifier.
-	OVERHEAD_IPV4 = 20 + 8 + 8,
-	OVERHEAD_IPV6 = 40 + 8 + 8,
+	// Outer headers: IP and UDP, then jtunnel's own.
+	OVERHEAD_IPV4 = 20 + 8,
+	OVERHEAD_IPV6 = 40 + 8,
 	LINK_MTU = 1500,
-	DATAGRAM_MAX = 65536,
 };
 
 // "198.18.0.1:5151" (also for an IPv4-mapped address) or "[fd00::1]:5151".
@@ -32,8 +32,9 @@ const char *addr_format(const struct udp_addr *a, char text[ADDR_TEXT_MAX]);
 bool addr_equal(const struct udp_addr *a, const struct udp_addr *b);
 // True when datagrams to a travel over IPv4 (AF_INET or IPv4-mapped).
 bool addr_is_ipv4_path(const struct udp_addr *a);
-// The default tun MTU for a peer at a: a 1500-byte link less the outer headers.
-int addr_default_mtu(const struct udp_addr *a);
+// The default tun MTU for a peer at a: a 1500-byte link less the outer
+// headers, jtunnel's own of plain or keyed mode among them.
+int addr_default_mtu(const struct udp_addr *a, bool keyed);
 
 // A numeric IPv4 or IPv6 address and a port.  Returns false if host is neither.
 bool addr_parse_numeric(const char *host, uint16_t port, struct udp_addr *a);

@@ -38,6 +38,22 @@ bool noise_write_response(struct noise_handshake *hs, const uint8_t e_secret[32]
 // not verify.
 bool noise_read_response(struct noise_handshake *hs, const uint8_t msg[NOISE_MESSAGE_BYTES]);
 
+// A function above that returns false leaves hs as it was, so that a forged
+// message does not end a handshake; noise_wipe it when giving up.
+
+// The same four messages with a payload, which jtunnel never sends but the
+// test vectors carry: a message is NOISE_MESSAGE_BYTES + payload_len bytes,
+// the payload encrypted between the ephemeral key and the tag.  A reader
+// writes the payload (msg_len - NOISE_MESSAGE_BYTES bytes) only on success.
+void noise_write_initiation_payload(struct noise_handshake *hs, const uint8_t psk[NOISE_KEY_BYTES],
+    const uint8_t e_secret[32], const uint8_t *payload, size_t payload_len, uint8_t *msg);
+bool noise_read_initiation_payload(struct noise_handshake *hs, const uint8_t psk[NOISE_KEY_BYTES],
+    const uint8_t *msg, size_t msg_len, uint8_t *payload);
+bool noise_write_response_payload(struct noise_handshake *hs, const uint8_t e_secret[32],
+    const uint8_t *payload, size_t payload_len, uint8_t *msg);
+bool noise_read_response_payload(struct noise_handshake *hs, const uint8_t *msg, size_t msg_len,
+    uint8_t *payload);
+
 // Split(): the initiator's sending key and the responder's, then wipes hs.
 void noise_split(struct noise_handshake *hs, uint8_t initiator_key[NOISE_KEY_BYTES],
     uint8_t responder_key[NOISE_KEY_BYTES]);

@@ -37,7 +37,7 @@ enum options_action options_parse(int argc, char **argv, struct options *o,
 	opterr = 0;
 	optind = 0;		// glibc and musl: start afresh
 	// The leading '+' stops at the first operand: PROG's options are its own.
-	while ((c = getopt(argc, argv, "+:sb:p:i:c:m:k:vghV")) != -1) {
+	while ((c = getopt(argc, argv, "+:sb:p:i:c:m:k:vgKhV")) != -1) {
 		switch (c) {
 		case 's':
 			o->server = true;
@@ -75,6 +75,8 @@ enum options_action options_parse(int argc, char **argv, struct options *o,
 			break;
 		case 'g':
 			return ACTION_PRINT_ID;
+		case 'K':
+			return ACTION_PRINT_KEY;
 		case 'h':
 			return ACTION_USAGE;
 		case 'V':

@@ -24,6 +24,7 @@ struct options {
 enum options_action {
 	ACTION_RUN,
 	ACTION_PRINT_ID,		// -g
+	ACTION_PRINT_KEY,		// -K
 	ACTION_USAGE,			// -h
 	ACTION_VERSION,			// -V
 	ACTION_USAGE_ERROR,

@@ -7,8 +7,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "log.h"
+#include "secret.h"
 
 static int hex_value(char c)
 {
@@ -64,6 +67,79 @@ enum datagram_kind datagram_received(const struct mmsghdr *m, struct peer_id *se
 	return kind;
 }
 
+int peer_file_read(const char *confdir, const struct peer_id *id, struct peer_file *f)
+{
+	char path[PATH_MAX], text[ID_TEXT_MAX], content[2 * KEY_BYTES + 2];
+	memset(f, 0, sizeof *f);
+	f->mode = MODE_BAD;
+	snprintf(path, sizeof path, "%s/%s", confdir, id_format(id, text));
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd == -1 && errno == ELOOP)
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd == -1)
+		return -1;
+	struct stat st;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -1;
+	}
+	f->loose = (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
+	// The first bytes, enough for a key and its newline and one more; the
+	// rest only to see whether it is all white space.
+	ssize_t n = 0, got;
+	bool blank = true;
+	char chunk[512];
+	while ((got = read(fd, chunk, sizeof chunk)) > 0) {
+		for (ssize_t i = 0; i < got; i++) {
+			blank = blank && (chunk[i] == ' ' || chunk[i] == '\t' || chunk[i] == '\n' ||
+			    chunk[i] == '\r');
+			if (n < (ssize_t)sizeof content)
+				content[n++] = chunk[i];
+		}
+	}
+	int err = errno;
+	close(fd);
+	secret_wipe(chunk, sizeof chunk);
+	if (got == -1) {
+		secret_wipe(content, sizeof content);
+		errno = err;
+		return -1;
+	}
+	if (blank) {
+		f->mode = MODE_PLAIN;
+	} else if (n == 2 * KEY_BYTES || (n == 2 * KEY_BYTES + 1 && content[2 * KEY_BYTES] == '\n')) {
+		f->mode = MODE_KEYED;
+		for (int i = 0; i < KEY_BYTES && f->mode == MODE_KEYED; i++) {
+			int hi = hex_value(content[2 * i]), lo = hex_value(content[2 * i + 1]);
+			if (hi < 0 || lo < 0)
+				f->mode = MODE_BAD;
+			else
+				f->key[i] = (uint8_t)(hi << 4 | lo);
+		}
+		if (f->mode == MODE_BAD)
+			secret_wipe(f->key, sizeof f->key);
+	}
+	secret_wipe(content, sizeof content);
+	return 0;
+}
+
+bool peer_file_same(const struct peer_file *a, const struct peer_file *b)
+{
+	return a->mode == b->mode &&
+	    (a->mode != MODE_KEYED || secret_equal(a->key, b->key, KEY_BYTES));
+}
+
+const char *key_format(const uint8_t key[KEY_BYTES], char text[KEY_TEXT_MAX])
+{
+	static const char digits[] = "0123456789abcdef";
+	for (int i = 0; i < KEY_BYTES; i++) {
+		text[2 * i] = digits[key[i] >> 4];
+		text[2 * i + 1] = digits[key[i] & 15];
+	}
+	text[2 * KEY_BYTES] = '\0';
+	return text;
+}
+
 static int id_compare(const void *a, const void *b)
 {
 	return memcmp(a, b, ID_BYTES);
@@ -80,18 +156,35 @@ static bool is_regular_file(DIR *dir, const struct dirent *e)
 	return fstatat(dirfd(dir), e->d_name, &st, 0) == 0 && S_ISREG(st.st_mode);
 }
 
+void auth_wipe(struct auth_cache *c)
+{
+	if (c->entries != NULL)
+		secret_wipe(c->entries, c->capacity * sizeof *c->entries);
+	free(c->entries);
+	c->entries = NULL;
+	c->count = c->capacity = 0;
+}
+
+static struct auth_entry *auth_find(const struct auth_cache *c, const struct peer_id *id)
+{
+	if (c->count == 0)
+		return NULL;
+	return (struct auth_entry *)bsearch(id, c->entries, c->count, sizeof *c->entries, id_compare);
+}
+
 int auth_reload(struct auth_cache *c)
 {
 	clock_gettime(CLOCK_MONOTONIC, &c->loaded);
-	// Until CONFDIR can be read again, nothing is authorized.
-	c->count = 0;
+	// What was logged of a file already is not logged again.
+	struct auth_cache old = *c;
+	c->entries = NULL;
+	c->count = c->capacity = 0;
 	DIR *dir = opendir(c->confdir);
-	if (dir == NULL)
-		return -1;
+	int err = errno;
 	size_t count = 0;
 	struct dirent *e;
 	char text[ID_TEXT_MAX];
-	while ((e = readdir(dir)) != NULL) {
+	while (dir != NULL && (e = readdir(dir)) != NULL) {
 		struct peer_id id;
 		// Only the lower-case name counts, as the identifier is written.
 		if (!id_parse(e->d_name, &id) || strcmp(id_format(&id, text), e->d_name) != 0 ||
@@ -99,30 +192,63 @@ int auth_reload(struct auth_cache *c)
 			continue;
 		if (count == c->capacity) {
 			size_t capacity = c->capacity ? 2 * c->capacity : 64;
-			struct peer_id *ids = (struct peer_id *)realloc(c->ids, capacity * sizeof *ids);
-			if (ids == NULL) {
+			struct auth_entry *entries = (struct auth_entry *)calloc(capacity, sizeof *entries);
+			if (entries == NULL) {
 				closedir(dir);
-				errno = ENOMEM;
-				return -1;
+				dir = NULL;
+				err = ENOMEM;
+				break;
 			}
-			c->ids = ids;
+			if (count > 0)
+				memcpy(entries, c->entries, count * sizeof *entries);
+			free(c->entries);
+			c->entries = entries;
 			c->capacity = capacity;
 		}
-		c->ids[count++] = id;
+		memset(&c->entries[count], 0, sizeof c->entries[count]);
+		c->entries[count++].id = id;
+	}
+	if (dir == NULL) {
+		// Until CONFDIR can be read again, nothing is authorized.
+		auth_wipe(&old);
+		auth_wipe(c);
+		errno = err;
+		return -1;
 	}
 	closedir(dir);
 	if (count > 1)
-		qsort(c->ids, count, sizeof *c->ids, id_compare);
+		qsort(c->entries, count, sizeof *c->entries, id_compare);
 	c->count = count;
+	for (size_t i = 0; i < count; i++) {
+		const struct auth_entry *was = auth_find(&old, &c->entries[i].id);
+		c->entries[i].reported = was != NULL && was->reported;
+	}
+	auth_wipe(&old);
 	return 0;
 }
 
-bool auth_listed(const struct auth_cache *c, const struct peer_id *id)
+const struct peer_file *auth_listed(struct auth_cache *c, const struct peer_id *id)
 {
-	return c->count > 0 && bsearch(id, c->ids, c->count, sizeof *c->ids, id_compare) != NULL;
+	struct auth_entry *e = auth_find(c, id);
+	if (e == NULL)
+		return NULL;
+	if (!e->read) {
+		e->read = true;
+		peer_file_read(c->confdir, id, &e->file);
+	}
+	if (!e->reported && (e->file.mode == MODE_BAD || (e->file.mode == MODE_KEYED && e->file.loose))) {
+		char path[PATH_MAX], text[ID_TEXT_MAX];
+		e->reported = true;
+		snprintf(path, sizeof path, "%s/%s", c->confdir, id_format(id, text));
+		if (e->file.mode == MODE_BAD)
+			log_warnx("%s: not a key (64 hexadecimal digits) nor empty: not authorized", path);
+		else
+			log_warnx("%s: readable by group or others; keep keys private (chmod 600)", path);
+	}
+	return &e->file;
 }
 
-bool auth_lookup(struct auth_cache *c, const struct peer_id *id)
+const struct peer_file *auth_lookup(struct auth_cache *c, const struct peer_id *id)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -132,6 +258,14 @@ bool auth_lookup(struct auth_cache *c, const struct peer_id *id)
 	if (never || age_ns >= (int64_t)AUTH_RELOAD_SECONDS * 1000000000)
 		auth_reload(c);
 	return auth_listed(c, id);
+}
+
+void peer_wipe_secrets(struct peer *p)
+{
+	secret_wipe(p->file.key, sizeof p->file.key);
+	rx_session_wipe(&p->current);
+	rx_session_wipe(&p->previous);
+	secret_wipe(p->pending, sizeof p->pending);
 }
 
 enum { TABLE_MIN_CAPACITY = 16 };

@@ -10,9 +10,10 @@
 #include <time.h>
 
 #include "net.h"
+#include "session.h"
 #include "tun.h"
 
-enum { ID_BYTES = 8, ID_TEXT_MAX = 2 * ID_BYTES + 1 };
+enum { ID_TEXT_MAX = 2 * ID_BYTES + 1 };
 
 struct peer_id {
 	uint8_t bytes[ID_BYTES];
@@ -46,55 +47,101 @@ static inline enum datagram_kind datagram_parse(const uint8_t *data, size_t len,
 	return len == ID_BYTES ? DATAGRAM_KEEPALIVE : DATAGRAM_PACKET;
 }
 
-// Reads the next packet from a tun into buf after ID_BYTES of room, then puts
-// id there: a datagram ready to send.  Returns its length; 0 when the read
-// brought nothing (a signal, say); -1 with errno on an error of the tun.
-static inline ssize_t datagram_from_tun(int tun_fd, const struct peer_id *id,
-    uint8_t buf[DATAGRAM_MAX])
-{
-	ssize_t n = tun_read(tun_fd, buf + ID_BYTES, DATAGRAM_MAX - ID_BYTES);
-	if (n <= 0)
-		return n == 0 || errno == EINTR || errno == EAGAIN ? 0 : -1;
-	// After the read: a BSD tun_read uses the bytes before the packet.
-	__builtin_memcpy(buf, id->bytes, ID_BYTES);
-	return n + ID_BYTES;
-}
-
 // A datagram as recvmmsg left it: DATAGRAM_SHORT also stands for one larger
 // than its buffer.  Counts the drop of either.
 enum datagram_kind datagram_received(const struct mmsghdr *m, struct peer_id *sender);
 
+// What a peer's file in CONFDIR says: nothing but white space is plain
+// mode; 64 hexadecimal digits and an optional newline are a key, keyed
+// mode; anything else authorizes nothing.
+enum peer_mode { MODE_PLAIN, MODE_KEYED, MODE_BAD };
+enum { KEY_BYTES = 32, KEY_TEXT_MAX = 2 * KEY_BYTES + 1 };
+
+struct peer_file {
+	enum peer_mode mode;
+	uint8_t key[KEY_BYTES];		// keyed mode
+	bool loose;			// readable by group or others
+};
+
+// Reads CONFDIR/id into f.  Returns 0, or -1 with errno when the file
+// cannot be read (f then says MODE_BAD).
+int peer_file_read(const char *confdir, const struct peer_id *id, struct peer_file *f);
+// Whether a and b say the same: mode and key.
+bool peer_file_same(const struct peer_file *a, const struct peer_file *b);
+// 64 lower-case hexadecimal digits.
+const char *key_format(const uint8_t key[KEY_BYTES], char text[KEY_TEXT_MAX]);
+
 // The identifiers that CONFDIR authorizes: those named, in lower case, by a
-// regular file there.  A lookup uses a listing of the directory at most
-// AUTH_RELOAD_SECONDS old, read again when it is older: a flood of unknown
-// identifiers cannot make a process spin on the file system, and a peer's
-// file created or removed counts within that time.
+// regular file there, with what each file says.  A lookup uses a listing of
+// the directory at most AUTH_RELOAD_SECONDS old, read again when it is
+// older, and reads a peer's file at most once per listing: a flood of
+// datagrams cannot make a process spin on the file system, and a peer's
+// file created, changed or removed counts within that time.
+struct auth_entry {
+	struct peer_id id;
+	bool read;			// file holds what the file said
+	bool reported;			// a bad or loose file was logged
+	struct peer_file file;
+};
 struct auth_cache {
 	const char *confdir;
-	struct peer_id *ids;		// sorted
+	struct auth_entry *entries;	// sorted by identifier
 	size_t count, capacity;
 	struct timespec loaded;		// zero: read it at the next lookup
 };
 enum { AUTH_RELOAD_SECONDS = 1 };
 
-bool auth_lookup(struct auth_cache *c, const struct peer_id *id);
+// What CONFDIR says of id, from a listing at most AUTH_RELOAD_SECONDS old;
+// null when it has no file for id.  A bad or loose file is logged once.
+const struct peer_file *auth_lookup(struct auth_cache *c, const struct peer_id *id);
 // Reads CONFDIR now.  Returns 0, or -1 with errno (the list is then empty).
 int auth_reload(struct auth_cache *c);
-// Whether id was authorized when CONFDIR was last read.
-bool auth_listed(const struct auth_cache *c, const struct peer_id *id);
+// What CONFDIR said of id when it was last listed (the file is read now if
+// it was not yet); null when it had no file for id.
+const struct peer_file *auth_listed(struct auth_cache *c, const struct peer_id *id);
+// Wipes the keys the cache holds and frees it.
+void auth_wipe(struct auth_cache *c);
 
-// A client as the server knows it.
+// Negotiated, not yet confirmed: the server's half of a handshake it
+// answered, waiting for the first datagram that verifies under it.
+struct pending_session {
+	struct rx_session rx;
+	uint8_t tx_key[AEAD_KEY_BYTES];
+};
+enum { PENDING_MAX = 4, INITIATION_SOURCES = 4 };
+
+// Initiations answered in the current second from one source address.
+struct initiation_count {
+	struct udp_addr from;
+	int64_t second;
+	int count;
+};
+
+// A client as the server knows it.  A keyed client is known from its
+// first handshake on, and has a tunnel (tun_fd, child) only from its
+// first datagram verified under a session.
 struct peer {
 	struct peer_id id;
 	char id_text[ID_TEXT_MAX];
-	struct udp_addr addr;		// where its last datagram came from
+	struct udp_addr addr;		// where its last accepted datagram came from
 	struct udp_local local;		// and the address it was sent to
-	int tun_fd;
+	int tun_fd;			// -1 until the tunnel is up
 	char tun_name[TUN_NAME_MAX];
 	pid_t child;			// its tun-to-UDP process
 	int control_fd;			// the pipe to that process
+	bool kick;			// signal the child again at the next tick
 	pid_t prog;			// PROG, while it runs
+	int64_t keepalive_answered;	// plain mode: when, in clock_ms
+	struct peer_file file;		// what its file said when it was set up
+	// Keyed mode: sessions that receive, and those just negotiated.
+	struct rx_session current, previous;
+	struct pending_session pending[PENDING_MAX];
+	int64_t tx_born;		// when the child's sending session was made; 0: none
+	struct initiation_count initiations[INITIATION_SOURCES];
 };
+
+// Wipes every secret a peer holds.
+void peer_wipe_secrets(struct peer *p);
 
 // An open-addressing hash table of peers, keyed by identifier.
 struct peer_table {

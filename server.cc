@@ -1,7 +1,9 @@
 // The server: the parent owns the UDP socket, receives in batches and writes
-// each datagram straight into its client's tun; one forked process per
-// client reads that tun and sends to the client's last address.  The pipe
-// to each such process carries only that address when it changes.
+// each datagram's packet straight into its client's tun; one forked process
+// per client reads that tun and sends to the client's last address.  The
+// pipe to each such process carries what it needs to know (forward.h).
+// In keyed mode the parent also answers handshakes and holds the receiving
+// half of each session; the sending half lives only in the child.
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -11,9 +13,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "forward.h"
+#include "handshake.h"
 #include "jtunnel.h"
 #include "log.h"
+#include "secret.h"
 #include "spawn.h"
+
+enum {
+	INITIATIONS_PER_SOURCE = 10,	// a second, per client and source address
+	INITIATIONS_IN_ALL = 100,	// a second
+	PLAIN_KEEPALIVE_ANSWER_MS = 1000,
+};
 
 struct server {
 	const struct options *o;
@@ -22,98 +33,104 @@ struct server {
 	struct auth_cache authorized;
 	struct peer *last;		// the client of the previous datagram
 	struct udp_batch batch;
+	int64_t now;			// clock_ms at the last tick
+	int64_t initiations_second;	// the global rate limit's second
+	int initiations;
 };
-
-// What crosses a control pipe: where the client now is.
-struct peer_address {
-	struct udp_addr addr;
-	struct udp_local local;
-};
-
-static volatile sig_atomic_t address_changed;
-
-static void on_address_changed(int)
-{
-	address_changed = 1;
-}
-
-// Takes the newest address queued on the control pipe; exits when the
-// server has closed it.
-static void child_read_control(int control_fd, struct peer_address *to)
-{
-	struct peer_address next;
-	ssize_t n;
-	while ((n = read(control_fd, &next, sizeof next)) == (ssize_t)sizeof next)
-		*to = next;
-	if (n == 0)
-		exit(0);
-}
-
-[[noreturn]] static void tun_to_client_loop(const struct server *s, const struct peer *p, int control_fd)
-{
-	static uint8_t buf[DATAGRAM_MAX];
-	uint8_t control[UDP_CONTROL_ROOM];
-	struct peer_address to = { p->addr, p->local };
-	struct iovec iov = { buf, 0 };
-	struct msghdr msg;
-	memset(&msg, 0, sizeof msg);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	signal_catch(SIGUSR1, on_address_changed);
-	for (bool update = true;;) {
-		if (update || address_changed) {
-			address_changed = 0;
-			child_read_control(control_fd, &to);
-			msg.msg_name = &to.addr.sa;
-			msg.msg_namelen = to.addr.len;
-			msg.msg_controllen = udp_local_to_control(&to.local, control);
-			msg.msg_control = msg.msg_controllen ? control : NULL;
-			update = false;
-		}
-		ssize_t n = datagram_from_tun(p->tun_fd, &s->o->id, buf);
-		if (n == -1)
-			fatal("client %s: reading %s", p->id_text, p->tun_name);
-		if (n == 0)
-			continue;
-		iov.iov_len = n;
-		if (sendmsg(s->sock, &msg, 0) == -1)
-			drop_count(DROP_SEND, errno);
-	}
-}
 
 // The forwarding process needs its own tun, the socket and its control
-// pipe; other clients' descriptors would keep their tuns alive.
-static void close_other_clients(const struct server *s, const struct peer *mine)
+// pipe; other clients' descriptors would keep their tuns alive, and no
+// secret of the parent's has any use there.
+static void child_forget_others(struct server *s, const struct peer *mine)
 {
 	for (size_t i = 0; i < s->table.capacity; i++) {
-		const struct peer *p = s->table.slots[i];
-		if (p != NULL && p != mine) {
+		struct peer *p = s->table.slots[i];
+		if (p == NULL)
+			continue;
+		peer_wipe_secrets(p);
+		if (p != mine && p->tun_fd != -1) {
 			close(p->tun_fd);
 			close(p->control_fd);
 		}
 	}
+	auth_wipe(&s->authorized);
+	udp_batch_release(&s->batch);
 }
 
-static struct peer *client_add(struct server *s, const struct peer_id *id,
-    const struct udp_addr *from, const struct udp_local *local)
+[[noreturn]] static void client_forward(struct server *s, struct peer *p, int control_fd)
+{
+	char who[ID_TEXT_MAX + 8];
+	snprintf(who, sizeof who, "client %s", p->id_text);
+	struct forwarder f;
+	memset(&f, 0, sizeof f);
+	f.who = who;
+	f.tun_fd = p->tun_fd;
+	f.tun_name = p->tun_name;
+	f.sock = s->sock;
+	f.control_fd = control_fd;
+	f.id = s->o->id;
+	f.keyed = p->file.mode == MODE_KEYED;
+	f.to.addr = p->addr;
+	f.to.local = p->local;
+	forward_tun_to_udp(&f);
+}
+
+// A client known to the server, without a tunnel yet.
+static struct peer *peer_new(struct server *s, const struct peer_id *id,
+    const struct peer_file *file, const struct udp_addr *from, const struct udp_local *local)
 {
 	char where[ADDR_TEXT_MAX];
 	struct peer *p = (struct peer *)calloc(1, sizeof *p);
-	if (p == NULL) {
+	if (p != NULL) {
+		p->id = *id;
+		id_format(id, p->id_text);
+		p->addr = *from;
+		p->local = *local;
+		p->file = *file;
+		p->tun_fd = p->control_fd = -1;
+	}
+	if (p == NULL || peer_insert(&s->table, p) == -1) {
 		log_warn("client at %s: cannot set up", addr_format(from, where));
+		if (p != NULL)
+			peer_wipe_secrets(p);
+		free(p);
 		return NULL;
 	}
-	p->id = *id;
-	id_format(id, p->id_text);
-	p->addr = *from;
-	p->local = *local;
-	int mtu = s->o->mtu ? s->o->mtu : addr_default_mtu(from);
+	return p;
+}
+
+// Forgets a client: its process, tun, PROG and every secret it had.
+static void client_remove(struct server *s, struct peer *p, const char *why)
+{
+	char where[ADDR_TEXT_MAX];
+	if (p->child > 0)
+		kill(p->child, SIGTERM);
+	prog_stop(p->prog);
+	if (p->tun_fd != -1) {
+		close(p->control_fd);
+		tun_close(p->tun_fd, p->tun_name);
+		log_info("client %s at %s: tunnel %s closed: %s", p->id_text,
+		    addr_format(&p->addr, where), p->tun_name, why);
+	}
+	peer_remove(&s->table, p);
+	if (s->last == p)
+		s->last = NULL;
+	peer_wipe_secrets(p);
+	free(p);
+}
+
+// Opens the client's tun, forks its forwarding process and starts PROG.
+// Returns false, with the client forgotten, when that fails.
+static bool client_tunnel_up(struct server *s, struct peer *p)
+{
+	char where[ADDR_TEXT_MAX];
+	bool keyed = p->file.mode == MODE_KEYED;
+	int mtu = s->o->mtu ? s->o->mtu : addr_default_mtu(&p->addr, keyed);
 	int control[2] = { -1, -1 };
 	p->tun_fd = tun_open(p->tun_name);
 	if (p->tun_fd == -1) {
-		log_warn("client %s at %s: cannot open a tun", p->id_text, addr_format(from, where));
-		free(p);
-		return NULL;
+		log_warn("client %s at %s: cannot open a tun", p->id_text, addr_format(&p->addr, where));
+		goto fail;
 	}
 	if (tun_set_mtu(p->tun_name, mtu) == -1) {
 		log_warn("client %s: setting MTU %d on %s", p->id_text, mtu, p->tun_name);
@@ -123,54 +140,43 @@ static struct peer *client_add(struct server *s, const struct peer_id *id,
 		log_warn("client %s: control pipe", p->id_text);
 		goto fail;
 	}
-	if (peer_insert(&s->table, p) == -1) {
-		log_warn("client %s: peer table", p->id_text);
-		goto fail;
-	}
 	p->child = fork_forwarder();
 	if (p->child == 0) {
-		udp_batch_release(&s->batch);
-		close_other_clients(s, p);
+		child_forget_others(s, p);
 		close(control[1]);
-		tun_to_client_loop(s, p, control[0]);
+		client_forward(s, p, control[0]);
+	}
+	if (p->child == -1) {
+		log_warn("client %s: forking its forwarding process", p->id_text);
+		p->child = 0;
+		goto fail;
 	}
 	close(control[0]);
 	p->control_fd = control[1];
-	if (p->child == -1) {
-		log_warn("client %s: forking its forwarding process", p->id_text);
-		peer_remove(&s->table, p);
-		close(control[1]);
-		control[0] = control[1] = -1;
-		goto fail;
-	}
-	log_info("client %s at %s: tunnel %s up, MTU %d", p->id_text,
-	    addr_format(from, where), p->tun_name, mtu);
+	log_info("client %s at %s: %s tunnel %s up, MTU %d", p->id_text,
+	    addr_format(&p->addr, where), keyed ? "keyed" : "plain (unauthenticated)",
+	    p->tun_name, mtu);
 	p->prog = prog_spawn(s->o->prog, p->tun_name, p->id_text);
-	return p;
+	return true;
 fail:
 	if (control[0] != -1) {
 		close(control[0]);
 		close(control[1]);
 	}
-	tun_close(p->tun_fd, p->tun_name);
-	free(p);
-	return NULL;
+	if (p->tun_fd != -1)
+		tun_close(p->tun_fd, p->tun_name);
+	p->tun_fd = -1;
+	client_remove(s, p, "set-up failed");
+	return false;
 }
 
-static void client_remove(struct server *s, struct peer *p, const char *why)
+// Tells a client's forwarding process; the next tick signals it again, in
+// case the signal came just before it blocked in its read.
+static void client_tell(struct peer *p, enum control_type type, const void *body, uint32_t length)
 {
-	char where[ADDR_TEXT_MAX];
-	if (p->child > 0)
-		kill(p->child, SIGTERM);
-	prog_stop(p->prog);
-	close(p->control_fd);
-	tun_close(p->tun_fd, p->tun_name);
-	peer_remove(&s->table, p);
-	if (s->last == p)
-		s->last = NULL;
-	log_info("client %s at %s: tunnel %s closed: %s", p->id_text,
-	    addr_format(&p->addr, where), p->tun_name, why);
-	free(p);
+	if (control_send(p->control_fd, p->child, type, body, length) == -1)
+		log_warn("client %s: telling its forwarding process", p->id_text);
+	p->kick = true;
 }
 
 static void client_moved(struct peer *p, const struct udp_addr *from, const struct udp_local *local)
@@ -182,26 +188,205 @@ static void client_moved(struct peer *p, const struct udp_addr *from, const stru
 	p->addr = *from;
 	p->local = *local;
 	struct peer_address to = { *from, *local };
-	if (write(p->control_fd, &to, sizeof to) != (ssize_t)sizeof to)
-		log_warn("client %s: telling its forwarding process", p->id_text);
-	if (p->child > 0)
-		kill(p->child, SIGUSR1);
+	client_tell(p, CONTROL_ADDRESS, &to, sizeof to);
 }
 
-// A datagram from an identifier not in the table: set up its tunnel if
-// CONFDIR authorizes it.
-static struct peer *client_admit(struct server *s, const struct peer_id *id,
+static void client_packet(struct peer *p, uint8_t *packet, size_t len)
+{
+	if (tun_write(p->tun_fd, packet, len) == -1)
+		drop_count(DROP_TUN_WRITE, errno);
+}
+
+static void plain_datagram(struct server *s, struct peer *p, uint8_t *data, size_t len,
     const struct udp_addr *from, const struct udp_local *local)
 {
-	char text[ID_TEXT_MAX], where[ADDR_TEXT_MAX];
-	if (!auth_lookup(&s->authorized, id)) {
-		drop_count(DROP_UNKNOWN);
-		log_debug("unauthorized identifier %s from %s", id_format(id, text),
-		    addr_format(from, where));
-		return NULL;
+	if (!addr_equal(from, &p->addr) || !udp_local_equal(local, &p->local))
+		client_moved(p, from, local);
+	if (len > ID_BYTES) {
+		client_packet(p, data + ID_BYTES, len - ID_BYTES);
+	} else if (s->now - p->keepalive_answered >= PLAIN_KEEPALIVE_ANSWER_MS) {
+		// Unauthenticated, so answered at most once a second.
+		p->keepalive_answered = s->now;
+		client_tell(p, CONTROL_KEEPALIVE, NULL, 0);
 	}
-	log_debug("client %s seen at %s", id_format(id, text), addr_format(from, where));
-	return client_add(s, id, from, local);
+}
+
+// Whether the server already holds a session made with this ephemeral key
+// of the client's: a replayed initiation.
+static bool ephemeral_held(const struct peer *p, const uint8_t e[32])
+{
+	bool held = (p->current.live && memcmp(p->current.ephemeral, e, 32) == 0) ||
+	    (p->previous.live && memcmp(p->previous.ephemeral, e, 32) == 0);
+	for (int i = 0; i < PENDING_MAX; i++)
+		held = held || (p->pending[i].rx.live && memcmp(p->pending[i].rx.ephemeral, e, 32) == 0);
+	return held;
+}
+
+// Whether a and b are the same host, whatever their ports.
+static bool addr_same_host(const struct udp_addr *a, const struct udp_addr *b)
+{
+	struct udp_addr x = *a, y = *b;
+	x.in.sin_port = y.in.sin_port = 0;	// where both families keep it
+	return addr_equal(&x, &y);
+}
+
+// The rate limits on answered initiations: per client (when known) and
+// source address, and in all.
+static bool initiation_allowed(struct server *s, struct peer *p, const struct udp_addr *from)
+{
+	int64_t second = s->now / 1000;
+	if (s->initiations_second != second) {
+		s->initiations_second = second;
+		s->initiations = 0;
+	}
+	if (s->initiations >= INITIATIONS_IN_ALL)
+		return false;
+	if (p != NULL) {
+		struct initiation_count *slot = &p->initiations[0];
+		for (int i = 0; i < INITIATION_SOURCES; i++) {
+			struct initiation_count *c = &p->initiations[i];
+			if (addr_same_host(&c->from, from)) {
+				slot = c;
+				break;
+			}
+			if (c->second < slot->second)
+				slot = c;
+		}
+		if (!addr_same_host(&slot->from, from) || slot->second != second) {
+			slot->from = *from;
+			slot->second = second;
+			slot->count = 0;
+		}
+		if (slot->count >= INITIATIONS_PER_SOURCE)
+			return false;
+		slot->count++;
+	}
+	s->initiations++;
+	return true;
+}
+
+static void send_response(struct server *s, const uint8_t *response, const struct udp_addr *to,
+    const struct udp_local *local)
+{
+	uint8_t control[UDP_CONTROL_ROOM];
+	struct iovec iov = { (void *)response, WIRE_HANDSHAKE_BYTES };
+	struct msghdr msg;
+	memset(&msg, 0, sizeof msg);
+	msg.msg_name = (void *)&to->sa;
+	msg.msg_namelen = to->len;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_controllen = udp_local_to_control(local, control);
+	msg.msg_control = msg.msg_controllen ? control : NULL;
+	if (sendmsg(s->sock, &msg, 0) == -1)
+		drop_count(DROP_SEND, errno);
+}
+
+// An initiation from a keyed client (p null: not known yet): one response,
+// and a negotiated session that the client's next datagram confirms.
+static void keyed_initiation(struct server *s, struct peer *p, const struct peer_id *id,
+    const struct peer_file *file, const uint8_t *data, const struct udp_addr *from,
+    const struct udp_local *local)
+{
+	struct noise_handshake hs;
+	if (!handshake_accept(&hs, id, &s->o->id, file->key, data)) {
+		drop_count(DROP_HANDSHAKE);
+		return;
+	}
+	if (p != NULL && ephemeral_held(p, hs.re)) {
+		noise_wipe(&hs);
+		return;
+	}
+	if (!initiation_allowed(s, p, from)) {
+		noise_wipe(&hs);
+		drop_count(DROP_RATE);
+		return;
+	}
+	uint8_t ephemeral[32], response[WIRE_HANDSHAKE_BYTES];
+	memcpy(ephemeral, hs.re, sizeof ephemeral);
+	struct session_keys keys;
+	if (handshake_respond(&hs, &s->o->id, response, &keys) == -1) {
+		drop_count(DROP_HANDSHAKE);
+		return;
+	}
+	if (p == NULL && (p = peer_new(s, id, file, from, local)) == NULL) {
+		secret_wipe(&keys, sizeof keys);
+		return;
+	}
+	// Into a free slot, else in place of the oldest.
+	struct pending_session *slot = &p->pending[0];
+	for (int i = 0; i < PENDING_MAX && slot->rx.live; i++)
+		if (!p->pending[i].rx.live || p->pending[i].rx.born < slot->rx.born)
+			slot = &p->pending[i];
+	secret_wipe(slot, sizeof *slot);
+	memcpy(slot->rx.key, keys.rx, sizeof slot->rx.key);
+	memcpy(slot->tx_key, keys.tx, sizeof slot->tx_key);
+	memcpy(slot->rx.ephemeral, ephemeral, sizeof ephemeral);
+	slot->rx.born = s->now;
+	slot->rx.live = true;
+	secret_wipe(&keys, sizeof keys);
+	send_response(s, response, from, local);
+	char where[ADDR_TEXT_MAX];
+	log_debug("client %s at %s: handshake answered", p->id_text, addr_format(from, where));
+}
+
+// The first datagram verified under a negotiated session makes it current;
+// the other negotiated ones go.  Its sending key goes to the forwarding
+// process, which is started first if the client has no tunnel yet.
+static bool session_confirmed(struct server *s, struct peer *p, int i)
+{
+	rx_session_wipe(&p->previous);
+	p->previous = p->current;
+	p->current = p->pending[i].rx;
+	p->tx_born = p->current.born;
+	if (p->tun_fd == -1 && !client_tunnel_up(s, p))
+		return false;
+	client_tell(p, CONTROL_SESSION, p->pending[i].tx_key, AEAD_KEY_BYTES);
+	secret_wipe(p->pending, sizeof p->pending);
+	log_debug("client %s: new session", p->id_text);
+	return true;
+}
+
+static void keyed_data(struct server *s, struct peer *p, uint8_t *data, size_t len,
+    const struct udp_addr *from, const struct udp_local *local)
+{
+	bool highest = false;
+	enum session_verdict v = session_open(&p->current, data, len, &highest);
+	bool stale = v == SESSION_STALE;
+	if (v != SESSION_OPENED) {
+		v = session_open(&p->previous, data, len, &highest);
+		stale = stale || v == SESSION_STALE;
+	}
+	for (int i = 0; i < PENDING_MAX && v != SESSION_OPENED; i++) {
+		v = session_open(&p->pending[i].rx, data, len, &highest);
+		if (v == SESSION_OPENED && !session_confirmed(s, p, i))
+			return;
+	}
+	if (v != SESSION_OPENED) {
+		drop_count(stale ? DROP_REPLAYED : DROP_UNVERIFIED);
+		return;
+	}
+	// Only an accepted datagram, the newest yet, moves the client.
+	if (highest && (!addr_equal(from, &p->addr) || !udp_local_equal(local, &p->local)))
+		client_moved(p, from, local);
+	if (len > WIRE_KEYED_OVERHEAD)
+		client_packet(p, data + WIRE_KEYED_HEADER, len - WIRE_KEYED_OVERHEAD);
+	else
+		client_tell(p, CONTROL_KEEPALIVE, NULL, 0);
+}
+
+static void keyed_datagram(struct server *s, struct peer *p, const struct peer_id *id,
+    const struct peer_file *file, uint8_t *data, size_t len, const struct udp_addr *from,
+    const struct udp_local *local)
+{
+	if (handshake_shaped(data, len, WIRE_INITIATION))
+		keyed_initiation(s, p, id, file, data, from, local);
+	else if (len < WIRE_KEYED_OVERHEAD || data[WIRE_TYPE_AT] != WIRE_DATA)
+		drop_count(DROP_TYPE);
+	else if (p == NULL)
+		drop_count(DROP_UNVERIFIED);
+	else
+		keyed_data(s, p, data, len, from, local);
 }
 
 static void server_datagram(struct server *s, struct mmsghdr *m, const struct udp_addr *from)
@@ -209,24 +394,80 @@ static void server_datagram(struct server *s, struct mmsghdr *m, const struct ud
 	uint8_t *data = (uint8_t *)m->msg_hdr.msg_iov->iov_base;
 	size_t len = m->msg_len;
 	struct peer_id id;
-	enum datagram_kind kind = datagram_received(m, &id);
-	if (kind == DATAGRAM_SHORT)
+	char text[ID_TEXT_MAX], where[ADDR_TEXT_MAX];
+	if (datagram_received(m, &id) == DATAGRAM_SHORT)
 		return;
 	struct udp_local local;
 	udp_local_from_control(&m->msg_hdr, &local);
 	struct peer *p = s->last;
-	if (p == NULL || !id_equal(&p->id, &id)) {
+	if (p == NULL || !id_equal(&p->id, &id))
 		p = peer_find(&s->table, &id);
-		if (p == NULL && (p = client_admit(s, &id, from, &local)) == NULL)
-			return;
+	if (p != NULL) {
 		s->last = p;
-	}
-	if (!addr_equal(from, &p->addr) || !udp_local_equal(&local, &p->local))
-		client_moved(p, from, &local);
-	if (kind == DATAGRAM_KEEPALIVE)
+		if (p->file.mode == MODE_PLAIN)
+			plain_datagram(s, p, data, len, from, &local);
+		else
+			keyed_datagram(s, p, &id, &p->file, data, len, from, &local);
 		return;
-	if (tun_write(p->tun_fd, data + ID_BYTES, len - ID_BYTES) == -1)
-		drop_count(DROP_TUN_WRITE, errno);
+	}
+	const struct peer_file *file = auth_lookup(&s->authorized, &id);
+	if (file == NULL || file->mode == MODE_BAD) {
+		drop_count(DROP_UNKNOWN);
+		log_debug("unauthorized identifier %s from %s", id_format(&id, text),
+		    addr_format(from, where));
+		return;
+	}
+	if (file->mode == MODE_KEYED) {
+		keyed_datagram(s, NULL, &id, file, data, len, from, &local);
+		return;
+	}
+	log_debug("client %s seen at %s", id_format(&id, text), addr_format(from, where));
+	if ((p = peer_new(s, &id, file, from, &local)) != NULL && client_tunnel_up(s, p)) {
+		s->last = p;
+		plain_datagram(s, p, data, len, from, &local);
+	}
+}
+
+// A keyed client's timers: its sessions end at their lifetime.  Returns
+// false when it is forgotten, having neither a tunnel nor a session left.
+static bool keyed_tick(struct server *s, struct peer *p)
+{
+	bool negotiating = false;
+	for (int k = 0; k < PENDING_MAX; k++) {
+		if (p->pending[k].rx.live && session_expired(p->pending[k].rx.born, s->now))
+			secret_wipe(&p->pending[k], sizeof p->pending[k]);
+		negotiating = negotiating || p->pending[k].rx.live;
+	}
+	if (p->previous.live && session_expired(p->previous.born, s->now))
+		rx_session_wipe(&p->previous);
+	if (p->current.live && session_expired(p->current.born, s->now))
+		rx_session_wipe(&p->current);
+	if (p->tx_born != 0 && session_expired(p->tx_born, s->now)) {
+		p->tx_born = 0;
+		client_tell(p, CONTROL_SESSION_END, NULL, 0);
+	}
+	if (p->tun_fd == -1 && !p->current.live && !negotiating) {
+		client_remove(s, p, "no session");
+		return false;
+	}
+	return true;
+}
+
+// At every tick: the keyed clients' timers, and a forwarding process told
+// something since the last tick is signalled once more.
+static void server_tick(struct server *s)
+{
+	s->now = clock_ms();
+	for (size_t i = 0; i < s->table.capacity; i++) {
+		struct peer *p = s->table.slots[i];
+		// A removal may move another entry into this slot: look again.
+		while (p != NULL && p->file.mode == MODE_KEYED && !keyed_tick(s, p))
+			p = s->table.slots[i];
+		if (p != NULL && p->kick && p->child > 0) {
+			p->kick = false;
+			kill(p->child, SIGUSR1);
+		}
+	}
 }
 
 static void server_reap(struct server *s)
@@ -256,7 +497,8 @@ static void server_reap(struct server *s)
 	}
 }
 
-// SIGHUP: forget every client whose file is gone from CONFDIR.
+// SIGHUP: forget every client whose file is gone from CONFDIR, or whose
+// mode or key changed.
 static void server_rescan(struct server *s)
 {
 	if (auth_reload(&s->authorized) == -1) {
@@ -271,12 +513,17 @@ static void server_rescan(struct server *s)
 	}
 	for (size_t i = 0; i < s->table.capacity; i++) {
 		struct peer *p = s->table.slots[i];
-		if (p != NULL && !auth_listed(&s->authorized, &p->id))
+		if (p == NULL)
+			continue;
+		const struct peer_file *file = auth_listed(&s->authorized, &p->id);
+		if (file == NULL || !peer_file_same(file, &p->file))
 			gone[forgotten++] = p;
 	}
 	for (size_t i = 0; i < forgotten; i++) {
+		const struct peer_file *file = auth_listed(&s->authorized, &gone[i]->id);
 		log_debug("client %s forgotten", gone[i]->id_text);
-		client_remove(s, gone[i], "no longer authorized");
+		client_remove(s, gone[i], file == NULL ? "no longer authorized" :
+		    "its key or mode changed");
 	}
 	free(gone);
 	log_info("reloaded %s: %zu clients forgotten, %zu remain", s->o->confdir,
@@ -294,13 +541,16 @@ static void server_rescan(struct server *s)
 		prog_stop(p->prog);
 		if (p->child > 0)
 			kill(p->child, SIGTERM);
-		tun_close(p->tun_fd, p->tun_name);
+		if (p->tun_fd != -1)
+			tun_close(p->tun_fd, p->tun_name);
+		peer_wipe_secrets(p);
 	}
 	for (size_t i = 0; i < s->table.capacity; i++) {
 		struct peer *p = s->table.slots[i];
 		if (p != NULL && p->child > 0)
 			waitpid(p->child, NULL, 0);
 	}
+	auth_wipe(&s->authorized);
 	log_exiting();
 	exit(0);
 }
@@ -356,6 +606,8 @@ void server_run(const struct options *o)
 		fatal("receive buffers");
 	signal(SIGPIPE, SIG_IGN);
 	signals_watch();
+	ticks_start(session_timers.tick);
+	s.now = clock_ms();
 	for (;;) {
 		if (seen.stop)
 			server_stop(&s);
@@ -366,6 +618,10 @@ void server_run(const struct options *o)
 		if (seen.hup) {
 			seen.hup = 0;
 			server_rescan(&s);
+		}
+		if (seen.alarm) {
+			seen.alarm = 0;
+			server_tick(&s);
 		}
 		int n = udp_batch_recv(s.sock, &s.batch);
 		for (int i = 0; i < n; i++)

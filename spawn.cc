@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -139,6 +140,9 @@ pid_t fork_forwarder(void)
 		if (exit_with_parent(parent) == -1)
 			fatal("forwarding process: parent death signal");
 		signals_reset();
+		// Its parent's word comes with SIGUSR1 (forward.h), at any time;
+		// until the forwarding loop catches it, it must not kill.
+		signal(SIGUSR1, SIG_IGN);
 	}
 	return pid;
 }
@@ -177,6 +181,16 @@ void signals_watch(void)
 	static const int watched[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGALRM };
 	for (int sig : watched)
 		signal_catch(sig, on_watched_signal);
+	// A parent has no use for SIGUSR1, which it sends its forwarding
+	// processes; ignored, it is ignored in a new one from the fork on.
+	signal(SIGUSR1, SIG_IGN);
+}
+
+void ticks_start(long ms)
+{
+	struct itimerval every = { { ms / 1000, ms % 1000 * 1000 }, { ms / 1000, ms % 1000 * 1000 } };
+	if (setitimer(ITIMER_REAL, &every, NULL) == -1)
+		fatal("interval timer");
 }
 
 void log_exiting(void)

@@ -38,6 +38,8 @@ struct signals_seen {
 extern struct signals_seen seen;
 // Catches SIGTERM, SIGINT, SIGHUP, SIGCHLD and SIGALRM into seen.
 void signals_watch(void);
+// Makes SIGALRM (seen.alarm) come every ms milliseconds.
+void ticks_start(long ms);
 // Logs that this process exits on the stop signal in seen.
 void log_exiting(void);
 

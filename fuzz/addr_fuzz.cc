@@ -85,7 +85,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		}
 		if (addr_is_ipv4_path(&a) != (v4 || mapped))
 			abort();
-		if (addr_default_mtu(&a) != (v4 || mapped ? 1464 : 1444))
+		if (addr_default_mtu(&a, false) != (v4 || mapped ? 1464 : 1444) ||
+		    addr_default_mtu(&a, true) != (v4 || mapped ? 1440 : 1420))
 			abort();
 	}
 	free(host);

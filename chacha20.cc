@@ -1,0 +1,278 @@
+// ChaCha20 (RFC 8439 sections 2.1 to 2.4).  A scalar block function serves
+// every CPU; where the compiler targets SIMD on a little-endian CPU,
+// chacha20_xor also runs several blocks at once in the compiler's generic
+// vectors, one block per lane, so that one source serves SSE2, AVX2 and
+// NEON.  -DCHACHA20_SCALAR forces the scalar path (for tests).
+#include "chacha20.h"
+#include "secret.h"
+
+// The vector path needs a lane order that matches the byte order of the
+// key stream (little-endian) and the compiler's vector shuffles.
+#if !defined(CHACHA20_SCALAR) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && \
+    (defined(__SSE2__) || defined(__ARM_NEON) || defined(__AVX2__)) && defined(__has_builtin)
+#if __has_builtin(__builtin_shufflevector)
+#define CHACHA20_VECTOR 1
+#endif
+#endif
+
+enum { CHACHA20_WORDS = 16, CHACHA20_DOUBLE_ROUNDS = 10 };
+
+// "expand 32-byte k", the first four words of every block.
+static const uint32_t chacha20_constant[4] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574};
+
+// The input block (section 2.3): constant, key, counter, nonce.
+static void chacha20_setup(uint32_t state[CHACHA20_WORDS], const uint8_t key[CHACHA20_KEY_BYTES],
+    const uint8_t nonce[CHACHA20_NONCE_BYTES], uint32_t counter)
+{
+	for (int i = 0; i < 4; i++)
+		state[i] = chacha20_constant[i];
+	for (int i = 0; i < 8; i++)
+		state[4 + i] = load32_le(key + 4 * i);
+	state[12] = counter;
+	for (int i = 0; i < 3; i++)
+		state[13 + i] = load32_le(nonce + 4 * i);
+}
+
+// Rotation by shifts, for a word or (on the vector path) for every lane.
+template <typename Word> static inline Word rotl(Word v, int n)
+{
+	return v << n | v >> (32 - n);
+}
+
+#define CHACHA20_QUARTER_ROUND(a, b, c, d) \
+	do { \
+		a += b; d ^= a; d = ROTL16(d); \
+		c += d; b ^= c; b = rotl(b, 12); \
+		a += b; d ^= a; d = ROTL8(d); \
+		c += d; b ^= c; b = rotl(b, 7); \
+	} while (0)
+
+// The 20 rounds (section 2.3) on 16 words, each a word or a vector of the
+// same word of several blocks.
+#define CHACHA20_ROUNDS(x) \
+	do { \
+		for (int round = 0; round < CHACHA20_DOUBLE_ROUNDS; round++) { \
+			CHACHA20_QUARTER_ROUND(x[0], x[4], x[8], x[12]); \
+			CHACHA20_QUARTER_ROUND(x[1], x[5], x[9], x[13]); \
+			CHACHA20_QUARTER_ROUND(x[2], x[6], x[10], x[14]); \
+			CHACHA20_QUARTER_ROUND(x[3], x[7], x[11], x[15]); \
+			CHACHA20_QUARTER_ROUND(x[0], x[5], x[10], x[15]); \
+			CHACHA20_QUARTER_ROUND(x[1], x[6], x[11], x[12]); \
+			CHACHA20_QUARTER_ROUND(x[2], x[7], x[8], x[13]); \
+			CHACHA20_QUARTER_ROUND(x[3], x[4], x[9], x[14]); \
+		} \
+	} while (0)
+
+// One block of key stream as words (section 2.3: rounds, then the input
+// added back).
+static void chacha20_words(uint32_t out[CHACHA20_WORDS], const uint32_t state[CHACHA20_WORDS])
+{
+#define ROTL16(v) rotl(v, 16)
+#define ROTL8(v) rotl(v, 8)
+	uint32_t x[CHACHA20_WORDS];
+	for (int i = 0; i < CHACHA20_WORDS; i++)
+		x[i] = state[i];
+	CHACHA20_ROUNDS(x);
+	for (int i = 0; i < CHACHA20_WORDS; i++)
+		out[i] = x[i] + state[i];
+#undef ROTL16
+#undef ROTL8
+}
+
+// XORs one block (len at most 64 bytes) of key stream into out.
+static void chacha20_xor_block(uint8_t *out, const uint8_t *in, size_t len, const uint32_t state[CHACHA20_WORDS])
+{
+	uint32_t stream[CHACHA20_WORDS];
+	chacha20_words(stream, state);
+	size_t i = 0;
+	for (; i + 4 <= len; i += 4)
+		store32_le(out + i, load32_le(in + i) ^ stream[i / 4]);
+	for (; i < len; i++)
+		out[i] = (uint8_t)(in[i] ^ stream[i / 4] >> 8 * (i % 4));
+	secret_wipe(stream, sizeof stream);
+}
+
+#if CHACHA20_VECTOR
+typedef uint32_t v4u __attribute__((vector_size(16)));
+typedef uint8_t v16b __attribute__((vector_size(16)));
+typedef uint16_t v8h __attribute__((vector_size(16)));
+enum { V4_BLOCKS = 4, V4_BYTES = V4_BLOCKS * CHACHA20_BLOCK_BYTES };
+
+// Rotations by 16 and 8 as byte shuffles where the CPU has one (SSSE3's
+// pshufb, NEON's tbl); SSE2 swaps the halves of each lane with pshuflw and
+// pshufhw, and rotates by 8 with shifts.
+static inline v4u v4_rotl16(v4u v)
+{
+	return (v4u)__builtin_shufflevector((v8h)v, (v8h)v, 1, 0, 3, 2, 5, 4, 7, 6);
+}
+
+static inline v4u v4_rotl8(v4u v)
+{
+#if defined(__SSSE3__) || defined(__ARM_NEON)
+	return (v4u)__builtin_shufflevector((v16b)v, (v16b)v, 3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14);
+#else
+	return rotl(v, 8);
+#endif
+}
+
+static inline void xor16(uint8_t *out, const uint8_t *in, v4u stream)
+{
+	v4u v;
+	memcpy(&v, in, sizeof v);
+	v ^= stream;
+	memcpy(out, &v, sizeof v);
+}
+
+// Transposes four vectors, each one word of four blocks, into four runs of
+// four words, one per block, and XORs them into the 16 bytes at offset of
+// each of the four blocks.
+static inline void v4_xor_words(uint8_t *out, const uint8_t *in, v4u a, v4u b, v4u c, v4u d)
+{
+	v4u ab_low = __builtin_shufflevector(a, b, 0, 4, 1, 5);
+	v4u ab_high = __builtin_shufflevector(a, b, 2, 6, 3, 7);
+	v4u cd_low = __builtin_shufflevector(c, d, 0, 4, 1, 5);
+	v4u cd_high = __builtin_shufflevector(c, d, 2, 6, 3, 7);
+	xor16(out, in, __builtin_shufflevector(ab_low, cd_low, 0, 1, 4, 5));
+	xor16(out + 64, in + 64, __builtin_shufflevector(ab_low, cd_low, 2, 3, 6, 7));
+	xor16(out + 128, in + 128, __builtin_shufflevector(ab_high, cd_high, 0, 1, 4, 5));
+	xor16(out + 192, in + 192, __builtin_shufflevector(ab_high, cd_high, 2, 3, 6, 7));
+}
+
+// Four blocks of key stream XORed into 256 bytes, the counter advanced by
+// four.  The counter wraps modulo 2^32 in each lane, as in the scalar path.
+static void chacha20_xor4(uint8_t *out, const uint8_t *in, uint32_t state[CHACHA20_WORDS])
+{
+#define ROTL16(v) v4_rotl16(v)
+#define ROTL8(v) v4_rotl8(v)
+	v4u x[CHACHA20_WORDS], s[CHACHA20_WORDS];
+	for (int i = 0; i < CHACHA20_WORDS; i++)
+		s[i] = (v4u){state[i], state[i], state[i], state[i]};
+	s[12] += (v4u){0, 1, 2, 3};
+	for (int i = 0; i < CHACHA20_WORDS; i++)
+		x[i] = s[i];
+	CHACHA20_ROUNDS(x);
+	for (int i = 0; i < CHACHA20_WORDS; i++)
+		x[i] += s[i];
+	for (int i = 0; i < CHACHA20_WORDS; i += 4)
+		v4_xor_words(out + 4 * i, in + 4 * i, x[i], x[i + 1], x[i + 2], x[i + 3]);
+	state[12] += V4_BLOCKS;
+#undef ROTL16
+#undef ROTL8
+}
+
+#if defined(__AVX2__)
+typedef uint32_t v8u __attribute__((vector_size(32)));
+typedef uint8_t v32b __attribute__((vector_size(32)));
+typedef uint16_t v16h __attribute__((vector_size(32)));
+enum { V8_BLOCKS = 8, V8_BYTES = V8_BLOCKS * CHACHA20_BLOCK_BYTES };
+
+static inline v8u v8_rotl16(v8u v)
+{
+	return (v8u)__builtin_shufflevector((v16h)v, (v16h)v, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
+}
+
+static inline v8u v8_rotl8(v8u v)
+{
+	return (v8u)__builtin_shufflevector((v32b)v, (v32b)v, 3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14,
+	    19, 16, 17, 18, 23, 20, 21, 22, 27, 24, 25, 26, 31, 28, 29, 30);
+}
+
+static inline v4u v8_low(v8u v)
+{
+	return __builtin_shufflevector(v, v, 0, 1, 2, 3);
+}
+
+static inline v4u v8_high(v8u v)
+{
+	return __builtin_shufflevector(v, v, 4, 5, 6, 7);
+}
+
+// Eight blocks into 512 bytes: blocks 0 to 3 from the low halves of the
+// lanes, 4 to 7 from the high halves.
+static void chacha20_xor8(uint8_t *out, const uint8_t *in, uint32_t state[CHACHA20_WORDS])
+{
+#define ROTL16(v) v8_rotl16(v)
+#define ROTL8(v) v8_rotl8(v)
+	v8u x[CHACHA20_WORDS], s[CHACHA20_WORDS];
+	for (int i = 0; i < CHACHA20_WORDS; i++)
+		s[i] = (v8u){state[i], state[i], state[i], state[i], state[i], state[i], state[i], state[i]};
+	s[12] += (v8u){0, 1, 2, 3, 4, 5, 6, 7};
+	for (int i = 0; i < CHACHA20_WORDS; i++)
+		x[i] = s[i];
+	CHACHA20_ROUNDS(x);
+	for (int i = 0; i < CHACHA20_WORDS; i++)
+		x[i] += s[i];
+	for (int i = 0; i < CHACHA20_WORDS; i += 4) {
+		v4_xor_words(out + 4 * i, in + 4 * i, v8_low(x[i]), v8_low(x[i + 1]), v8_low(x[i + 2]),
+		    v8_low(x[i + 3]));
+		v4_xor_words(out + V4_BYTES + 4 * i, in + V4_BYTES + 4 * i, v8_high(x[i]), v8_high(x[i + 1]),
+		    v8_high(x[i + 2]), v8_high(x[i + 3]));
+	}
+	state[12] += V8_BLOCKS;
+#undef ROTL16
+#undef ROTL8
+}
+#endif
+
+// All whole groups of blocks, then what is left, by way of a buffer, with
+// the vector path.
+static void chacha20_xor_vector(uint8_t *out, const uint8_t *in, size_t len, uint32_t state[CHACHA20_WORDS])
+{
+#if defined(__AVX2__)
+	for (; len >= V8_BYTES; len -= V8_BYTES, in += V8_BYTES, out += V8_BYTES)
+		chacha20_xor8(out, in, state);
+#endif
+	for (; len >= V4_BYTES; len -= V4_BYTES, in += V4_BYTES, out += V4_BYTES)
+		chacha20_xor4(out, in, state);
+	if (len == 0)
+		return;
+	if (len <= CHACHA20_BLOCK_BYTES) {
+		chacha20_xor_block(out, in, len, state);
+		return;
+	}
+	uint8_t tail[V4_BYTES];
+	memcpy(tail, in, len);
+	chacha20_xor4(tail, tail, state);
+	memcpy(out, tail, len);
+	secret_wipe(tail, sizeof tail);
+}
+#endif
+
+#if !CHACHA20_VECTOR
+const char chacha20_implementation[] = "scalar";
+#elif defined(__AVX2__)
+const char chacha20_implementation[] = "vectors of 8 blocks (AVX2), then of 4";
+#else
+const char chacha20_implementation[] = "vectors of 4 blocks";
+#endif
+
+void chacha20_xor(uint8_t *out, const uint8_t *in, size_t len, const uint8_t key[CHACHA20_KEY_BYTES],
+    const uint8_t nonce[CHACHA20_NONCE_BYTES], uint32_t counter)
+{
+	uint32_t state[CHACHA20_WORDS];
+	chacha20_setup(state, key, nonce, counter);
+#if CHACHA20_VECTOR
+	chacha20_xor_vector(out, in, len, state);
+#else
+	for (; len > 0; state[12]++) {
+		size_t n = len < CHACHA20_BLOCK_BYTES ? len : (size_t)CHACHA20_BLOCK_BYTES;
+		chacha20_xor_block(out, in, n, state);
+		in += n;
+		out += n;
+		len -= n;
+	}
+#endif
+	secret_wipe(state, sizeof state);
+}
+
+void chacha20_block(uint8_t out[CHACHA20_BLOCK_BYTES], const uint8_t key[CHACHA20_KEY_BYTES],
+    const uint8_t nonce[CHACHA20_NONCE_BYTES], uint32_t counter)
+{
+	uint32_t state[CHACHA20_WORDS], stream[CHACHA20_WORDS];
+	chacha20_setup(state, key, nonce, counter);
+	chacha20_words(stream, state);
+	for (int i = 0; i < CHACHA20_WORDS; i++)
+		store32_le(out + 4 * i, stream[i]);
+	secret_wipe(state, sizeof state);
+	secret_wipe(stream, sizeof stream);
+}
