@@ -5,14 +5,20 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 
 CXX ?= c++
-CXXFLAGS ?= -O2
+# Small by default, as routers want it; the primitives of keyed mode are
+# built for speed whatever CXXFLAGS says (CRYPTO_OPT).
+CXXFLAGS ?= -Os
+CRYPTO_OPT = -O2
 # The binary must link against libc alone: no exceptions, no RTTI, no
 # library containers, and only the libraries actually used are linked.
 JT_CXXFLAGS = -std=c++17 -Wall -Wextra -fno-exceptions -fno-rtti \
 	-fno-asynchronous-unwind-tables -fno-threadsafe-statics
 # Symbols bound at start, before any fork, so that no forwarding process
 # writes (and so copies) the relocation pages later.
-JT_LDFLAGS = -Wl,--as-needed -Wl,--gc-sections -Wl,-z,now -Wl,-z,relro -static-libgcc
+# One read-only and one executable segment, not the four of separate-code,
+# whose page alignment pads the file by a page or more.
+JT_LDFLAGS = -Wl,--as-needed -Wl,--gc-sections -Wl,-z,now -Wl,-z,relro -static-libgcc \
+	-Wl,-z,noseparate-code
 JT_CPPFLAGS = -D_GNU_SOURCE
 
 UNAME_S := $(shell uname -s)
@@ -23,9 +29,12 @@ PLATFORM = tun_bsd.cc tun_frame.cc
 endif
 
 SRCS = jtunnel.cc options.cc client.cc server.cc peer.cc net.cc spawn.cc log.cc \
-	forward.cc session.cc handshake.cc $(CRYPTO) $(PLATFORM)
+	forward.cc liveness.cc session.cc handshake.cc $(CRYPTO) $(PLATFORM)
 # The primitives of keyed mode, the project's own.
 CRYPTO = noise.cc chachapoly.cc chacha20.cc poly1305.cc blake2s.cc x25519.cc
+# The primitives are built for speed in every flavour of the build.
+CRYPTO_OBJS = $(CRYPTO:.cc=.o) $(CRYPTO:%.cc=san/%.o) $(CRYPTO:%.cc=static/%.o)
+$(CRYPTO_OBJS): OPT = $(CRYPTO_OPT)
 OBJS = $(SRCS:.cc=.o)
 
 # STATIC=1 selects the static build (below) for all, install, check and bench.
@@ -37,7 +46,7 @@ jtunnel: $(OBJS)
 	$(CXX) $(JT_CXXFLAGS) $(CXXFLAGS) $(JT_LDFLAGS) $(LDFLAGS) -o $@ $(OBJS)
 
 %.o: %.cc *.h
-	$(CXX) $(JT_CPPFLAGS) $(CPPFLAGS) $(JT_CXXFLAGS) $(CXXFLAGS) -c -o $@ $<
+	$(CXX) $(JT_CPPFLAGS) $(CPPFLAGS) $(JT_CXXFLAGS) $(CXXFLAGS) $(OPT) -c -o $@ $<
 
 # Unit tests: t/NAME_test from t/NAME_test.cc and the sources it tests,
 # run by t/unit (which feeds each its vectors).
@@ -97,7 +106,7 @@ SAN_LOGS = $(CURDIR)/san-logs
 
 san/%.o: %.cc *.h
 	@mkdir -p san
-	$(CXX) $(JT_CPPFLAGS) $(CPPFLAGS) $(JT_CXXFLAGS) $(CXXFLAGS) $(SAN_FLAGS) -c -o $@ $<
+	$(CXX) $(JT_CPPFLAGS) $(CPPFLAGS) $(JT_CXXFLAGS) $(CXXFLAGS) $(OPT) $(SAN_FLAGS) -c -o $@ $<
 
 jtunnel-san: $(SAN_OBJS)
 	$(CXX) $(JT_CXXFLAGS) $(CXXFLAGS) $(SAN_FLAGS) $(JT_LDFLAGS) $(LDFLAGS) -o $@ $(SAN_OBJS)
@@ -116,7 +125,7 @@ static/include:
 	mkdir -p $@ && ln -sfn $(KERNEL_HEADERS) $@/
 
 static/%.o: %.cc *.h | static/include
-	$(STATIC_CXX) $(JT_CPPFLAGS) -idirafter static/include $(CPPFLAGS) $(JT_CXXFLAGS) $(CXXFLAGS) -c -o $@ $<
+	$(STATIC_CXX) $(JT_CPPFLAGS) -idirafter static/include $(CPPFLAGS) $(JT_CXXFLAGS) $(CXXFLAGS) $(OPT) -c -o $@ $<
 
 jtunnel-static: $(STATIC_OBJS)
 	$(STATIC_CXX) -static -s $(JT_CXXFLAGS) $(CXXFLAGS) -Wl,--gc-sections $(LDFLAGS) -o $@ $(STATIC_OBJS)

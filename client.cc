@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,7 +31,9 @@ struct client {
 	pid_t tx, prog;			// the tun to UDP process, PROG; 0 once reaped
 	int control_fd;			// the pipe to the tun to UDP process
 	bool kick;			// signal it again at the next tick
-	struct forward_flags *flags;	// shared with it
+	struct forward_shared *shared;	// with it
+	struct liveness live;		// the server heard when, and received how much
+	int64_t recovered;		// when the path was last made anew
 	struct auth_cache authorized;
 	struct peer_id server_id;
 	bool server_known;
@@ -51,6 +52,36 @@ struct client {
 	int64_t unanswered_since;	// sent since hearing back from the server; 0: not
 	bool nudged;			// and a keepalive was sent about it
 };
+
+static bool forwarder_start(struct client *c);
+
+// The family of -b, or 0 for any.
+static int bind_family(const struct options *o)
+{
+	struct udp_addr local;
+	if (o->bind_host == NULL || !addr_parse_numeric(o->bind_host, o->port, &local))
+		return 0;
+	return local.sa.sa_family;
+}
+
+// A socket for the server's family.  Not connected: a connected socket
+// would keep the source address it had at connect time, and the client
+// could not roam.  Returns it, or -1 with errno and *what.
+static int client_socket(const struct client *c, struct udp_addr *local, const char **what)
+{
+	const struct options *o = c->o;
+	if (o->bind_host != NULL)
+		addr_parse_numeric(o->bind_host, o->port, local);
+	else
+		addr_any(c->server.sa.sa_family, o->port, local);
+	int fd = udp_open(local, false, what);
+	if (fd != -1 && udp_bound_waits(fd) == -1) {
+		*what = "receive timeout";
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
 
 // A router's uplink may not be up when it starts: keep trying, with backoff.
 static void resolve_server(const struct options *o, int family, struct udp_addr *server)
@@ -169,13 +200,13 @@ static void keyed_tick(struct client *c)
 		rx_session_wipe(&c->current);
 		client_tell(c, CONTROL_SESSION_END, NULL, 0);
 	}
-	if (c->flags->sent) {
-		c->flags->sent = 0;
+	if (c->shared->sent) {
+		c->shared->sent = 0;
 		if (c->unanswered_since == 0)
 			c->unanswered_since = c->now;
 	}
-	bool wanted = c->flags->no_session;
-	c->flags->no_session = 0;
+	bool wanted = c->shared->no_session;
+	c->shared->no_session = 0;
 	int64_t unanswered = c->unanswered_since ? c->now - c->unanswered_since : 0;
 	if (unanswered >= session_timers.keepalive && !c->nudged && c->current.live) {
 		c->nudged = true;
@@ -195,9 +226,70 @@ static void keyed_tick(struct client *c)
 	}
 }
 
+// The server is silent: find it again.  Resolve ADDRESS anew, and with a
+// new socket (a new source port, unless -p fixed it) in a new forwarding
+// process, send a keepalive or, keyed, start a new handshake at once.
+static void path_recover(struct client *c)
+{
+	char where[ADDR_TEXT_MAX];
+	const char *what = NULL;
+	struct udp_addr server = c->server, local;
+	int err = addr_resolve(c->o->server_host, c->o->server_port, bind_family(c->o), &server);
+	if (err != 0)
+		log_warnx("cannot resolve %s again: %s", c->o->server_host, gai_strerror(err));
+	c->recovered = c->now;
+	if (c->o->port != 0) {
+		c->server = server;
+		struct peer_address to;
+		memset(&to, 0, sizeof to);
+		to.addr = server;
+		client_tell(c, CONTROL_ADDRESS, &to, sizeof to);
+	} else {
+		struct udp_addr was = c->server;
+		c->server = server;
+		int sock = client_socket(c, &local, &what);
+		if (sock == -1) {
+			log_warn("a new socket for the server: %s", what);
+			c->server = was;
+			return;
+		}
+		// The forwarding process holds the old socket: it goes, on purpose.
+		pid_t old = c->tx;
+		c->tx = 0;
+		kill(old, SIGTERM);
+		while (waitpid(old, NULL, 0) == -1 && errno == EINTR)
+			;
+		close(c->control_fd);
+		close(c->sock);
+		c->sock = sock;
+		if (!forwarder_start(c))
+			client_stop(c, 1);
+	}
+	log_info("server silent: trying %s again from %s", addr_format(&c->server, where),
+	    c->o->port != 0 ? "the same port" : "a new port");
+	if (c->keyed) {
+		rx_session_wipe(&c->current);
+		rx_session_wipe(&c->previous);
+		handshake_start(c);
+	} else {
+		client_tell(c, CONTROL_KEEPALIVE, NULL, 0);
+	}
+}
+
+// SIGUSR2: the server's line and the drop counters.
+static void client_status(struct client *c)
+{
+	liveness_status(&c->live, c->keyed, &c->server, c->shared, c->now,
+	    c->keyed && c->current.live ? c->current.born : 0);
+	drop_status();
+}
+
 static void client_tick(struct client *c)
 {
 	c->now = clock_ms();
+	int64_t timeout = (int64_t)c->o->timeout_seconds * 1000;
+	if (liveness_silent(&c->live, c->now, timeout) && c->now - c->recovered >= timeout)
+		path_recover(c);
 	if (c->kick && c->tx > 0) {
 		c->kick = false;
 		kill(c->tx, SIGUSR1);
@@ -243,6 +335,10 @@ static void client_signals(struct client *c)
 	if (seen.alarm) {
 		seen.alarm = 0;
 		client_tick(c);
+	}
+	if (seen.status) {
+		seen.status = 0;
+		client_status(c);
 	}
 	if (seen.hup) {
 		seen.hup = 0;
@@ -306,6 +402,7 @@ static void keyed_datagram(struct client *c, uint8_t *data, size_t len)
 	}
 	c->unanswered_since = 0;
 	c->nudged = false;
+	liveness_heard(&c->live, c->now, len);
 	if (len > WIRE_KEYED_OVERHEAD &&
 	    tun_write(c->tun_fd, data + WIRE_KEYED_HEADER, len - WIRE_KEYED_OVERHEAD) == -1)
 		drop_count(DROP_TUN_WRITE, errno);
@@ -333,9 +430,11 @@ static void keyed_datagram(struct client *c, uint8_t *data, size_t len)
 					keyed_datagram(c, data, m->msg_len);
 				else
 					drop_count(DROP_UNKNOWN);
-			} else if (plain_from_server(c, &id) && m->msg_len > ID_BYTES &&
-			    tun_write(c->tun_fd, data + ID_BYTES, m->msg_len - ID_BYTES) == -1) {
-				drop_count(DROP_TUN_WRITE, errno);
+			} else if (plain_from_server(c, &id)) {
+				liveness_heard(&c->live, c->now, m->msg_len);
+				if (m->msg_len > ID_BYTES &&
+				    tun_write(c->tun_fd, data + ID_BYTES, m->msg_len - ID_BYTES) == -1)
+					drop_count(DROP_TUN_WRITE, errno);
 			}
 		}
 	}
@@ -372,18 +471,15 @@ static void client_mode(struct client *c)
 		auth_wipe(&c->authorized);
 }
 
-// Forks the forwarding process, with its control pipe and the flags the
-// two share.
-static void forwarder_start(struct client *c)
+// Forks the forwarding process, with its control pipe.  Returns false
+// when that fails.
+static bool forwarder_start(struct client *c)
 {
 	int control[2];
-	void *shared = mmap(NULL, sizeof *c->flags, PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (shared == MAP_FAILED)
-		fatal("memory shared with the forwarding process");
-	c->flags = (struct forward_flags *)shared;
-	if (pipe2(control, O_CLOEXEC | O_NONBLOCK) == -1)
-		fatal("control pipe");
+	if (pipe2(control, O_CLOEXEC | O_NONBLOCK) == -1) {
+		log_warn("control pipe");
+		return false;
+	}
 	c->tx = fork_forwarder();
 	if (c->tx == 0) {
 		client_wipe(c);
@@ -398,7 +494,7 @@ static void forwarder_start(struct client *c)
 		f.id = c->o->id;
 		f.keyed = c->keyed;
 		f.to.addr = c->server;
-		f.flags = c->flags;
+		f.shared = c->shared;
 		f.confirms = true;
 		forward_tun_to_udp(&f);
 	}
@@ -407,8 +503,9 @@ static void forwarder_start(struct client *c)
 	if (c->tx == -1) {
 		log_warn("forking the tun to UDP process");
 		c->tx = 0;
-		client_stop(c, 1);
+		return false;
 	}
+	return true;
 }
 
 void client_run(const struct options *o)
@@ -422,21 +519,10 @@ void client_run(const struct options *o)
 	signals_watch();
 	client_mode(&c);
 
-	int family = 0;
-	if (o->bind_host != NULL) {
-		addr_parse_numeric(o->bind_host, o->port, &local);
-		family = local.sa.sa_family;
-	}
-	resolve_server(o, family, &c.server);
-	if (o->bind_host == NULL)
-		addr_any(c.server.sa.sa_family, o->port, &local);
-	// Not connected: a connected socket would keep the source address it
-	// had at connect time, and the client could not roam.
-	c.sock = udp_open(&local, false, &what);
+	resolve_server(o, bind_family(o), &c.server);
+	c.sock = client_socket(&c, &local, &what);
 	if (c.sock == -1)
 		fatal("client socket on %s: %s", addr_format(&local, where), what);
-	if (udp_bound_waits(c.sock) == -1)
-		fatal("client socket: receive timeout");
 	c.tun_fd = tun_open(c.tun_name);
 	if (c.tun_fd == -1)
 		fatal("cannot open a tun (needs /dev/net/tun and CAP_NET_ADMIN)");
@@ -451,14 +537,23 @@ void client_run(const struct options *o)
 		log_info("client %s: plain (unauthenticated) tunnel %s up, MTU %d, server at %s",
 		    id_format(&o->id, text), c.tun_name, mtu, addr_format(&c.server, where));
 
+	if (o->timeout_seconds > 0 && o->keepalive_seconds > 0 &&
+	    o->timeout_seconds <= o->keepalive_seconds)
+		log_warnx("a timeout (-t %d) not above the keepalive interval (-k %d) makes the "
+		    "carrier flap", o->timeout_seconds, o->keepalive_seconds);
+	c.shared = forward_shared_map();
+	if (c.shared == NULL)
+		fatal("memory shared with the forwarding process");
+	c.now = clock_ms();
+	liveness_start(&c.live, "server", c.keyed ? &c.server_id : NULL, c.tun_fd, c.tun_name, c.now);
 	c.prog = prog_spawn(o->prog, c.tun_name, NULL);
-	forwarder_start(&c);
+	if (!forwarder_start(&c))
+		client_stop(&c, 1);
 	// After the fork: the child has no use for these buffers.
 	if (udp_batch_init(&c.batch, false) == -1) {
 		log_warn("receive buffers");
 		client_stop(&c, 1);
 	}
-	c.now = clock_ms();
 	ticks_start(session_timers.tick);
 	if (c.keyed) {
 		handshake_start(&c);

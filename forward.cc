@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -28,6 +29,19 @@ int control_send(int fd, pid_t child, enum control_type type, const void *body, 
 	if (child > 0)
 		kill(child, SIGUSR1);
 	return 0;
+}
+
+struct forward_shared *forward_shared_map(void)
+{
+	void *shared = mmap(NULL, sizeof(struct forward_shared), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	return shared == MAP_FAILED ? NULL : (struct forward_shared *)shared;
+}
+
+void forward_shared_unmap(struct forward_shared *shared)
+{
+	if (shared != NULL)
+		munmap(shared, sizeof *shared);
 }
 
 static volatile sig_atomic_t control_waiting;
@@ -98,10 +112,14 @@ static void send_datagram(struct forward_state *s, uint8_t *buf, size_t len)
 {
 	s->iov.iov_base = buf;
 	s->iov.iov_len = len;
-	if (sendmsg(s->f->sock, &s->msg, 0) == -1)
+	struct forward_shared *shared = s->f->shared;
+	if (sendmsg(s->f->sock, &s->msg, 0) == -1) {
 		drop_count(DROP_SEND, errno);
-	else if (s->f->flags != NULL)
-		s->f->flags->sent = 1;
+		return;
+	}
+	shared->sent = 1;
+	shared->datagrams = shared->datagrams + 1;
+	shared->bytes = shared->bytes + len;
 }
 
 void forward_tun_to_udp(struct forwarder *f)
@@ -136,8 +154,7 @@ void forward_tun_to_udp(struct forwarder *f)
 			send_datagram(&s, buf, len);
 		} else {
 			drop_count(DROP_NO_SESSION);
-			if (f->flags != NULL)
-				f->flags->no_session = 1;
+			f->shared->no_session = 1;
 		}
 	}
 }

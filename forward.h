@@ -40,12 +40,18 @@ struct control_message {
 // Returns 0, or -1 with errno.  A key is wiped from the message after.
 int control_send(int fd, pid_t child, enum control_type type, const void *body, uint32_t length);
 
-// What the client's processes share without a system call: set by its
-// forwarding process, read and cleared by the parent at each tick.
-struct forward_flags {
+// What a forwarding process tells its parent without a system call, in
+// memory the two share: flags the client's parent reads and clears at each
+// tick, and counts for the status (SIGUSR2).
+struct forward_shared {
 	volatile sig_atomic_t sent;		// sent a datagram
 	volatile sig_atomic_t no_session;	// had a packet, but no session to send it
+	volatile uint64_t datagrams, bytes;	// sent, in all
 };
+
+// Maps one, shared with the processes forked after.  Null on failure.
+struct forward_shared *forward_shared_map(void);
+void forward_shared_unmap(struct forward_shared *shared);
 
 struct forwarder {
 	const char *who;		// for the log: "client 0123456789abcdef", say
@@ -56,7 +62,7 @@ struct forwarder {
 	struct peer_id id;		// ours
 	bool keyed;
 	struct peer_address to;
-	struct forward_flags *flags;	// the client's; null on the server
+	struct forward_shared *shared;
 	bool confirms;			// the client: a keepalive under each new key
 };
 

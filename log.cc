@@ -66,7 +66,7 @@ static const char *const drop_names[DROP_REASONS] = {
 	"of a wrong type or shape", "not verified", "replayed", "bad handshakes",
 	"initiations over the rate limit", "with no session to send under",
 };
-static unsigned long drops[DROP_REASONS];
+static unsigned long drops[DROP_REASONS], drop_totals[DROP_REASONS];
 static int drop_errors[DROP_REASONS];
 static time_t drop_reported;
 
@@ -77,6 +77,7 @@ void drop_count(enum drop_reason why, int err)
 		err = 0;
 	}
 	drops[why]++;
+	drop_totals[why]++;
 	if (err != 0)
 		drop_errors[why] = err;
 	struct timespec now;
@@ -97,4 +98,15 @@ void drop_count(enum drop_reason why, int err)
 		drop_errors[i] = 0;
 	}
 	log_warnx("dropped datagrams: %s", line);
+}
+
+void drop_status(void)
+{
+	char line[400];
+	int n = 0;
+	for (int i = 0; i < DROP_REASONS && n < (int)sizeof line; i++)
+		if (drop_totals[i] != 0)
+			n += snprintf(line + n, sizeof line - n, "%s%lu %s", n ? ", " : "",
+			    drop_totals[i], drop_names[i]);
+	log_info("status: dropped since start: %s", n ? line : "none");
 }

@@ -38,5 +38,7 @@ enum drop_reason {
 // failed with EIO is counted as DROP_TUN_DOWN: that is how a tun that is
 // not up refuses packets.
 void drop_count(enum drop_reason why, int err = 0);
+// Logs every drop counted since start, by cause (the status, SIGUSR2).
+void drop_status(void);
 
 #endif

@@ -26,7 +26,7 @@ static enum options_action fail(struct options_error *err, const char *what, con
 enum options_action options_parse(int argc, char **argv, struct options *o,
     struct options_error *err)
 {
-	bool port_given = false, keepalive_given = false;
+	bool port_given = false, keepalive_given = false, timeout_given = false;
 	long v;
 	int c;
 
@@ -34,10 +34,11 @@ enum options_action options_parse(int argc, char **argv, struct options *o,
 	memset(err, 0, sizeof *err);
 	o->confdir = DEFAULT_CONFDIR;
 	o->keepalive_seconds = DEFAULT_KEEPALIVE_SECONDS;
+	o->timeout_seconds = DEFAULT_TIMEOUT_SECONDS;
 	opterr = 0;
 	optind = 0;		// glibc and musl: start afresh
 	// The leading '+' stops at the first operand: PROG's options are its own.
-	while ((c = getopt(argc, argv, "+:sb:p:i:c:m:k:vgKhV")) != -1) {
+	while ((c = getopt(argc, argv, "+:sb:p:i:c:m:k:t:vgKhV")) != -1) {
 		switch (c) {
 		case 's':
 			o->server = true;
@@ -70,6 +71,12 @@ enum options_action options_parse(int argc, char **argv, struct options *o,
 			o->keepalive_seconds = (int)v;
 			keepalive_given = true;
 			break;
+		case 't':
+			if (!number_parse(optarg, 0, KEEPALIVE_MAX, &v))
+				return fail(err, "bad timeout (0 to 86400 seconds)", optarg);
+			o->timeout_seconds = (int)v;
+			timeout_given = true;
+			break;
 		case 'v':
 			o->verbose = true;
 			break;
@@ -100,6 +107,9 @@ enum options_action options_parse(int argc, char **argv, struct options *o,
 		if (!port_given)
 			o->port = DEFAULT_SERVER_PORT;
 	} else {
+		// Without keepalives a quiet server is no sign of a dead one.
+		if (o->keepalive_seconds == 0 && !timeout_given)
+			o->timeout_seconds = 0;
 		if (argc < 1)
 			return fail(err, "missing ADDRESS", NULL);
 		if (argc < 2)

@@ -15,6 +15,7 @@ struct options {
 	const char *confdir;		// -c
 	int mtu;			// -m, 0 for the default of the path
 	int keepalive_seconds;		// -k (client), 0 for none
+	int timeout_seconds;		// -t, 0 for none
 	const char *server_host;	// client: ADDRESS
 	uint16_t server_port;		// client: PORT
 	char **prog;			// PROG and its arguments
@@ -39,6 +40,7 @@ struct options_error {
 enum {
 	DEFAULT_SERVER_PORT = 5151,
 	DEFAULT_KEEPALIVE_SECONDS = 25,
+	DEFAULT_TIMEOUT_SECONDS = 90,
 	MTU_MIN = 68,
 	MTU_MAX = 65000,
 	KEEPALIVE_MAX = 86400,

@@ -158,9 +158,10 @@ static bool is_regular_file(DIR *dir, const struct dirent *e)
 
 void auth_wipe(struct auth_cache *c)
 {
-	if (c->entries != NULL)
+	if (c->entries != NULL) {
 		secret_wipe(c->entries, c->capacity * sizeof *c->entries);
-	free(c->entries);
+		secret_pages_unmap(c->entries, c->capacity * sizeof *c->entries);
+	}
 	c->entries = NULL;
 	c->count = c->capacity = 0;
 }
@@ -191,17 +192,21 @@ int auth_reload(struct auth_cache *c)
 		    !is_regular_file(dir, e))
 			continue;
 		if (count == c->capacity) {
+			// Keys are read into the entries: they live in secret pages.
 			size_t capacity = c->capacity ? 2 * c->capacity : 64;
-			struct auth_entry *entries = (struct auth_entry *)calloc(capacity, sizeof *entries);
+			bool wiped;
+			struct auth_entry *entries = (struct auth_entry *)secret_pages_map(
+			    capacity * sizeof *entries, &wiped);
 			if (entries == NULL) {
+				err = errno;
 				closedir(dir);
 				dir = NULL;
-				err = ENOMEM;
 				break;
 			}
+			secrets_wiped_on_fork = secrets_wiped_on_fork && wiped;
 			if (count > 0)
 				memcpy(entries, c->entries, count * sizeof *entries);
-			free(c->entries);
+			auth_wipe(c);
 			c->entries = entries;
 			c->capacity = capacity;
 		}
@@ -260,12 +265,25 @@ const struct peer_file *auth_lookup(struct auth_cache *c, const struct peer_id *
 	return auth_listed(c, id);
 }
 
-void peer_wipe_secrets(struct peer *p)
+bool secrets_wiped_on_fork = true;
+
+int peer_secrets_map(struct peer *p)
 {
-	secret_wipe(p->file.key, sizeof p->file.key);
-	rx_session_wipe(&p->current);
-	rx_session_wipe(&p->previous);
-	secret_wipe(p->pending, sizeof p->pending);
+	bool wiped;
+	p->secrets = (struct peer_secrets *)secret_pages_map(sizeof *p->secrets, &wiped);
+	if (p->secrets == NULL)
+		return -1;
+	secrets_wiped_on_fork = secrets_wiped_on_fork && wiped;
+	return 0;
+}
+
+void peer_secrets_unmap(struct peer *p)
+{
+	if (p->secrets == NULL)
+		return;
+	secret_wipe(p->secrets, sizeof *p->secrets);
+	secret_pages_unmap(p->secrets, sizeof *p->secrets);
+	p->secrets = NULL;
 }
 
 enum { TABLE_MIN_CAPACITY = 16 };

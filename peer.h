@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "liveness.h"
 #include "net.h"
 #include "session.h"
 #include "tun.h"
@@ -117,6 +118,15 @@ struct initiation_count {
 	int count;
 };
 
+// What the server knows of a client that no other process may: its key
+// and sessions, in pages of their own (secret_pages_map).
+struct peer_secrets {
+	struct peer_file file;		// what its file said when it was set up
+	// Keyed mode: sessions that receive, and those just negotiated.
+	struct rx_session current, previous;
+	struct pending_session pending[PENDING_MAX];
+};
+
 // A client as the server knows it.  A keyed client is known from its
 // first handshake on, and has a tunnel (tun_fd, child) only from its
 // first datagram verified under a session.
@@ -132,16 +142,21 @@ struct peer {
 	bool kick;			// signal the child again at the next tick
 	pid_t prog;			// PROG, while it runs
 	int64_t keepalive_answered;	// plain mode: when, in clock_ms
-	struct peer_file file;		// what its file said when it was set up
-	// Keyed mode: sessions that receive, and those just negotiated.
-	struct rx_session current, previous;
-	struct pending_session pending[PENDING_MAX];
+	struct liveness live;		// heard when, and received how much
+	struct forward_shared *shared;	// with its forwarding process
+	enum peer_mode mode;		// plain or keyed
+	struct peer_secrets *secrets;
 	int64_t tx_born;		// when the child's sending session was made; 0: none
 	struct initiation_count initiations[INITIATION_SOURCES];
 };
 
-// Wipes every secret a peer holds.
-void peer_wipe_secrets(struct peer *p);
+// Maps p->secrets.  Returns 0, or -1 with errno.
+int peer_secrets_map(struct peer *p);
+// Wipes and unmaps them.
+void peer_secrets_unmap(struct peer *p);
+// Whether a process forked from this one sees every secret of the peer
+// table and the auth cache as zeros; where false, it must wipe them.
+extern bool secrets_wiped_on_fork;
 
 // An open-addressing hash table of peers, keyed by identifier.
 struct peer_table {

@@ -40,38 +40,41 @@ struct server {
 
 // The forwarding process needs its own tun, the socket and its control
 // pipe; other clients' descriptors would keep their tuns alive, and no
-// secret of the parent's has any use there.
+// secret of the parent's has any use there.  Where the system zeroes the
+// secrets' pages at the fork, they are left alone: written, every one
+// would be copied into every forwarding process.
 static void child_forget_others(struct server *s, const struct peer *mine)
 {
 	for (size_t i = 0; i < s->table.capacity; i++) {
 		struct peer *p = s->table.slots[i];
 		if (p == NULL)
 			continue;
-		peer_wipe_secrets(p);
+		if (!secrets_wiped_on_fork)
+			secret_wipe(p->secrets, sizeof *p->secrets);
 		if (p != mine && p->tun_fd != -1) {
 			close(p->tun_fd);
 			close(p->control_fd);
 		}
 	}
-	auth_wipe(&s->authorized);
+	if (!secrets_wiped_on_fork)
+		auth_wipe(&s->authorized);
 	udp_batch_release(&s->batch);
 }
 
 [[noreturn]] static void client_forward(struct server *s, struct peer *p, int control_fd)
 {
-	char who[ID_TEXT_MAX + 8];
-	snprintf(who, sizeof who, "client %s", p->id_text);
 	struct forwarder f;
 	memset(&f, 0, sizeof f);
-	f.who = who;
+	f.who = p->live.who;
 	f.tun_fd = p->tun_fd;
 	f.tun_name = p->tun_name;
 	f.sock = s->sock;
 	f.control_fd = control_fd;
 	f.id = s->o->id;
-	f.keyed = p->file.mode == MODE_KEYED;
+	f.keyed = p->mode == MODE_KEYED;
 	f.to.addr = p->addr;
 	f.to.local = p->local;
+	f.shared = p->shared;
 	forward_tun_to_udp(&f);
 }
 
@@ -81,22 +84,23 @@ static struct peer *peer_new(struct server *s, const struct peer_id *id,
 {
 	char where[ADDR_TEXT_MAX];
 	struct peer *p = (struct peer *)calloc(1, sizeof *p);
-	if (p != NULL) {
+	if (p != NULL && peer_secrets_map(p) == 0) {
 		p->id = *id;
 		id_format(id, p->id_text);
 		p->addr = *from;
 		p->local = *local;
-		p->file = *file;
+		p->mode = file->mode;
+		p->secrets->file = *file;
 		p->tun_fd = p->control_fd = -1;
+		liveness_start(&p->live, "client", id, -1, p->tun_name, s->now);
+		if (peer_insert(&s->table, p) == 0)
+			return p;
 	}
-	if (p == NULL || peer_insert(&s->table, p) == -1) {
-		log_warn("client at %s: cannot set up", addr_format(from, where));
-		if (p != NULL)
-			peer_wipe_secrets(p);
-		free(p);
-		return NULL;
-	}
-	return p;
+	log_warn("client at %s: cannot set up", addr_format(from, where));
+	if (p != NULL)
+		peer_secrets_unmap(p);
+	free(p);
+	return NULL;
 }
 
 // Forgets a client: its process, tun, PROG and every secret it had.
@@ -115,7 +119,8 @@ static void client_remove(struct server *s, struct peer *p, const char *why)
 	peer_remove(&s->table, p);
 	if (s->last == p)
 		s->last = NULL;
-	peer_wipe_secrets(p);
+	forward_shared_unmap(p->shared);
+	peer_secrets_unmap(p);
 	free(p);
 }
 
@@ -124,7 +129,7 @@ static void client_remove(struct server *s, struct peer *p, const char *why)
 static bool client_tunnel_up(struct server *s, struct peer *p)
 {
 	char where[ADDR_TEXT_MAX];
-	bool keyed = p->file.mode == MODE_KEYED;
+	bool keyed = p->mode == MODE_KEYED;
 	int mtu = s->o->mtu ? s->o->mtu : addr_default_mtu(&p->addr, keyed);
 	int control[2] = { -1, -1 };
 	p->tun_fd = tun_open(p->tun_name);
@@ -140,6 +145,12 @@ static bool client_tunnel_up(struct server *s, struct peer *p)
 		log_warn("client %s: control pipe", p->id_text);
 		goto fail;
 	}
+	if (p->shared == NULL && (p->shared = forward_shared_map()) == NULL) {
+		log_warn("client %s: memory shared with its forwarding process", p->id_text);
+		goto fail;
+	}
+	p->live.tun_fd = p->tun_fd;
+	p->live.heard = s->now;
 	p->child = fork_forwarder();
 	if (p->child == 0) {
 		child_forget_others(s, p);
@@ -200,6 +211,7 @@ static void client_packet(struct peer *p, uint8_t *packet, size_t len)
 static void plain_datagram(struct server *s, struct peer *p, uint8_t *data, size_t len,
     const struct udp_addr *from, const struct udp_local *local)
 {
+	liveness_heard(&p->live, s->now, len);
 	if (!addr_equal(from, &p->addr) || !udp_local_equal(local, &p->local))
 		client_moved(p, from, local);
 	if (len > ID_BYTES) {
@@ -215,10 +227,10 @@ static void plain_datagram(struct server *s, struct peer *p, uint8_t *data, size
 // of the client's: a replayed initiation.
 static bool ephemeral_held(const struct peer *p, const uint8_t e[32])
 {
-	bool held = (p->current.live && memcmp(p->current.ephemeral, e, 32) == 0) ||
-	    (p->previous.live && memcmp(p->previous.ephemeral, e, 32) == 0);
+	bool held = (p->secrets->current.live && memcmp(p->secrets->current.ephemeral, e, 32) == 0) ||
+	    (p->secrets->previous.live && memcmp(p->secrets->previous.ephemeral, e, 32) == 0);
 	for (int i = 0; i < PENDING_MAX; i++)
-		held = held || (p->pending[i].rx.live && memcmp(p->pending[i].rx.ephemeral, e, 32) == 0);
+		held = held || (p->secrets->pending[i].rx.live && memcmp(p->secrets->pending[i].rx.ephemeral, e, 32) == 0);
 	return held;
 }
 
@@ -314,10 +326,10 @@ static void keyed_initiation(struct server *s, struct peer *p, const struct peer
 		return;
 	}
 	// Into a free slot, else in place of the oldest.
-	struct pending_session *slot = &p->pending[0];
+	struct pending_session *slot = &p->secrets->pending[0];
 	for (int i = 0; i < PENDING_MAX && slot->rx.live; i++)
-		if (!p->pending[i].rx.live || p->pending[i].rx.born < slot->rx.born)
-			slot = &p->pending[i];
+		if (!p->secrets->pending[i].rx.live || p->secrets->pending[i].rx.born < slot->rx.born)
+			slot = &p->secrets->pending[i];
 	secret_wipe(slot, sizeof *slot);
 	memcpy(slot->rx.key, keys.rx, sizeof slot->rx.key);
 	memcpy(slot->tx_key, keys.tx, sizeof slot->tx_key);
@@ -335,14 +347,14 @@ static void keyed_initiation(struct server *s, struct peer *p, const struct peer
 // process, which is started first if the client has no tunnel yet.
 static bool session_confirmed(struct server *s, struct peer *p, int i)
 {
-	rx_session_wipe(&p->previous);
-	p->previous = p->current;
-	p->current = p->pending[i].rx;
-	p->tx_born = p->current.born;
+	rx_session_wipe(&p->secrets->previous);
+	p->secrets->previous = p->secrets->current;
+	p->secrets->current = p->secrets->pending[i].rx;
+	p->tx_born = p->secrets->current.born;
 	if (p->tun_fd == -1 && !client_tunnel_up(s, p))
 		return false;
-	client_tell(p, CONTROL_SESSION, p->pending[i].tx_key, AEAD_KEY_BYTES);
-	secret_wipe(p->pending, sizeof p->pending);
+	client_tell(p, CONTROL_SESSION, p->secrets->pending[i].tx_key, AEAD_KEY_BYTES);
+	secret_wipe(p->secrets->pending, sizeof p->secrets->pending);
 	log_debug("client %s: new session", p->id_text);
 	return true;
 }
@@ -351,14 +363,14 @@ static void keyed_data(struct server *s, struct peer *p, uint8_t *data, size_t l
     const struct udp_addr *from, const struct udp_local *local)
 {
 	bool highest = false;
-	enum session_verdict v = session_open(&p->current, data, len, &highest);
+	enum session_verdict v = session_open(&p->secrets->current, data, len, &highest);
 	bool stale = v == SESSION_STALE;
 	if (v != SESSION_OPENED) {
-		v = session_open(&p->previous, data, len, &highest);
+		v = session_open(&p->secrets->previous, data, len, &highest);
 		stale = stale || v == SESSION_STALE;
 	}
 	for (int i = 0; i < PENDING_MAX && v != SESSION_OPENED; i++) {
-		v = session_open(&p->pending[i].rx, data, len, &highest);
+		v = session_open(&p->secrets->pending[i].rx, data, len, &highest);
 		if (v == SESSION_OPENED && !session_confirmed(s, p, i))
 			return;
 	}
@@ -366,6 +378,7 @@ static void keyed_data(struct server *s, struct peer *p, uint8_t *data, size_t l
 		drop_count(stale ? DROP_REPLAYED : DROP_UNVERIFIED);
 		return;
 	}
+	liveness_heard(&p->live, s->now, len);
 	// Only an accepted datagram, the newest yet, moves the client.
 	if (highest && (!addr_equal(from, &p->addr) || !udp_local_equal(local, &p->local)))
 		client_moved(p, from, local);
@@ -404,10 +417,10 @@ static void server_datagram(struct server *s, struct mmsghdr *m, const struct ud
 		p = peer_find(&s->table, &id);
 	if (p != NULL) {
 		s->last = p;
-		if (p->file.mode == MODE_PLAIN)
+		if (p->mode == MODE_PLAIN)
 			plain_datagram(s, p, data, len, from, &local);
 		else
-			keyed_datagram(s, p, &id, &p->file, data, len, from, &local);
+			keyed_datagram(s, p, &id, &p->secrets->file, data, len, from, &local);
 		return;
 	}
 	const struct peer_file *file = auth_lookup(&s->authorized, &id);
@@ -434,19 +447,19 @@ static bool keyed_tick(struct server *s, struct peer *p)
 {
 	bool negotiating = false;
 	for (int k = 0; k < PENDING_MAX; k++) {
-		if (p->pending[k].rx.live && session_expired(p->pending[k].rx.born, s->now))
-			secret_wipe(&p->pending[k], sizeof p->pending[k]);
-		negotiating = negotiating || p->pending[k].rx.live;
+		if (p->secrets->pending[k].rx.live && session_expired(p->secrets->pending[k].rx.born, s->now))
+			secret_wipe(&p->secrets->pending[k], sizeof p->secrets->pending[k]);
+		negotiating = negotiating || p->secrets->pending[k].rx.live;
 	}
-	if (p->previous.live && session_expired(p->previous.born, s->now))
-		rx_session_wipe(&p->previous);
-	if (p->current.live && session_expired(p->current.born, s->now))
-		rx_session_wipe(&p->current);
+	if (p->secrets->previous.live && session_expired(p->secrets->previous.born, s->now))
+		rx_session_wipe(&p->secrets->previous);
+	if (p->secrets->current.live && session_expired(p->secrets->current.born, s->now))
+		rx_session_wipe(&p->secrets->current);
 	if (p->tx_born != 0 && session_expired(p->tx_born, s->now)) {
 		p->tx_born = 0;
 		client_tell(p, CONTROL_SESSION_END, NULL, 0);
 	}
-	if (p->tun_fd == -1 && !p->current.live && !negotiating) {
+	if (p->tun_fd == -1 && !p->secrets->current.live && !negotiating) {
 		client_remove(s, p, "no session");
 		return false;
 	}
@@ -461,8 +474,10 @@ static void server_tick(struct server *s)
 	for (size_t i = 0; i < s->table.capacity; i++) {
 		struct peer *p = s->table.slots[i];
 		// A removal may move another entry into this slot: look again.
-		while (p != NULL && p->file.mode == MODE_KEYED && !keyed_tick(s, p))
+		while (p != NULL && p->mode == MODE_KEYED && !keyed_tick(s, p))
 			p = s->table.slots[i];
+		if (p != NULL && p->tun_fd != -1)
+			liveness_silent(&p->live, s->now, (int64_t)s->o->timeout_seconds * 1000);
 		if (p != NULL && p->kick && p->child > 0) {
 			p->kick = false;
 			kill(p->child, SIGUSR1);
@@ -516,7 +531,7 @@ static void server_rescan(struct server *s)
 		if (p == NULL)
 			continue;
 		const struct peer_file *file = auth_listed(&s->authorized, &p->id);
-		if (file == NULL || !peer_file_same(file, &p->file))
+		if (file == NULL || !peer_file_same(file, &p->secrets->file))
 			gone[forgotten++] = p;
 	}
 	for (size_t i = 0; i < forgotten; i++) {
@@ -528,6 +543,20 @@ static void server_rescan(struct server *s)
 	free(gone);
 	log_info("reloaded %s: %zu clients forgotten, %zu remain", s->o->confdir,
 	    forgotten, s->table.count);
+}
+
+// SIGUSR2: a line per client, and the drop counters.
+static void server_status(struct server *s)
+{
+	for (size_t i = 0; i < s->table.capacity; i++) {
+		const struct peer *p = s->table.slots[i];
+		if (p == NULL)
+			continue;
+		bool keyed = p->mode == MODE_KEYED;
+		liveness_status(&p->live, keyed, &p->addr, p->shared, s->now,
+		    keyed && p->secrets->current.live ? p->secrets->current.born : 0);
+	}
+	drop_status();
 }
 
 [[noreturn]] static void server_stop(struct server *s)
@@ -543,7 +572,7 @@ static void server_rescan(struct server *s)
 			kill(p->child, SIGTERM);
 		if (p->tun_fd != -1)
 			tun_close(p->tun_fd, p->tun_name);
-		peer_wipe_secrets(p);
+		peer_secrets_unmap(p);
 	}
 	for (size_t i = 0; i < s->table.capacity; i++) {
 		struct peer *p = s->table.slots[i];
@@ -622,6 +651,10 @@ void server_run(const struct options *o)
 		if (seen.alarm) {
 			seen.alarm = 0;
 			server_tick(&s);
+		}
+		if (seen.status) {
+			seen.status = 0;
+			server_status(&s);
 		}
 		int n = udp_batch_recv(s.sock, &s.batch);
 		for (int i = 0; i < n; i++)

@@ -17,7 +17,8 @@ extern char **environ;
 
 void signals_reset(void)
 {
-	static const int handled[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGALRM, SIGUSR1, SIGPIPE };
+	static const int handled[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGALRM, SIGUSR1, SIGUSR2,
+		SIGPIPE };
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = SIG_DFL;
@@ -141,8 +142,10 @@ pid_t fork_forwarder(void)
 			fatal("forwarding process: parent death signal");
 		signals_reset();
 		// Its parent's word comes with SIGUSR1 (forward.h), at any time;
-		// until the forwarding loop catches it, it must not kill.
+		// until the forwarding loop catches it, it must not kill.  The
+		// status (SIGUSR2) is the parent's to give.
 		signal(SIGUSR1, SIG_IGN);
+		signal(SIGUSR2, SIG_IGN);
 	}
 	return pid;
 }
@@ -171,6 +174,9 @@ static void on_watched_signal(int sig)
 	case SIGALRM:
 		seen.alarm = 1;
 		break;
+	case SIGUSR2:
+		seen.status = 1;
+		break;
 	default:
 		seen.stop = sig;
 	}
@@ -178,7 +184,7 @@ static void on_watched_signal(int sig)
 
 void signals_watch(void)
 {
-	static const int watched[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGALRM };
+	static const int watched[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGALRM, SIGUSR2 };
 	for (int sig : watched)
 		signal_catch(sig, on_watched_signal);
 	// A parent has no use for SIGUSR1, which it sends its forwarding

@@ -33,10 +33,10 @@ void signal_catch(int sig, void (*handler)(int));
 // handlers, taken (and cleared) by the parent's loop.
 struct signals_seen {
 	volatile sig_atomic_t stop;	// SIGTERM or SIGINT, whichever came
-	volatile sig_atomic_t hup, child, alarm;
+	volatile sig_atomic_t hup, child, alarm, status;
 };
 extern struct signals_seen seen;
-// Catches SIGTERM, SIGINT, SIGHUP, SIGCHLD and SIGALRM into seen.
+// Catches SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGALRM and SIGUSR2 into seen.
 void signals_watch(void);
 // Makes SIGALRM (seen.alarm) come every ms milliseconds.
 void ticks_start(long ms);

@@ -27,6 +27,15 @@ int tun_open(char name[TUN_NAME_MAX]);
 // Sets the MTU of the named interface.  Returns 0, or -1 with errno.
 int tun_set_mtu(const char *name, int mtu);
 
+// The name the interface of fd has now (PROG may have renamed it), into
+// name.  Returns 0, or -1 with errno, name then unchanged.
+int tun_name_of(int fd, char name[TUN_NAME_MAX]);
+
+// Turns the interface's carrier on or off, as a link that comes and goes:
+// routes over it are marked down while it is off.  Returns 0, or -1 with
+// errno where the system cannot (ENOTSUP on the BSDs).
+int tun_set_carrier(int fd, bool on);
+
 // Reads one IP packet into packet[0..room).  Returns its length, 0 for a
 // frame that carries no IP packet (skip it), or -1 with errno.
 ssize_t tun_read(int fd, uint8_t *packet, size_t room);
@@ -47,6 +56,15 @@ int exit_with_parent(pid_t parent_pid);
 // Fills len bytes (at most 256) from the system's random source.  Returns
 // 0, or -1 with errno.
 int random_bytes(void *buf, size_t len);
+
+// Memory for secrets, len bytes of zeros in pages of their own, which a
+// process forked later sees as zeros rather than as a copy (Linux:
+// MADV_WIPEONFORK; FreeBSD, OpenBSD, NetBSD: inheritance "zero"): a
+// forwarding process neither holds the parent's keys nor copies their
+// pages.  *wiped_on_fork says whether the system does it; where not, the
+// forked process has to wipe them itself.  Returns null with errno.
+void *secret_pages_map(size_t len, bool *wiped_on_fork);
+void secret_pages_unmap(void *pages, size_t len);
 
 // The local address a datagram was sent to, so a reply leaves from it.
 struct udp_local {

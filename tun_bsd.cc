@@ -25,6 +25,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/sockio.h>
 #include <sys/types.h>
@@ -258,6 +259,40 @@ int tun_set_mtu(const char *name, int mtu)
 // after the reading has begun.  Linux's read waits; so does tun_read, by
 // trying again this often.  Only an unconfigured interface pays for it.
 enum { TUN_NOT_READY_RETRY_NS = 100 * 1000 * 1000 };
+
+void *secret_pages_map(size_t len, bool *wiped_on_fork)
+{
+	void *pages = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
+	if (pages == MAP_FAILED)
+		return NULL;
+#if defined(INHERIT_ZERO)		// FreeBSD 12
+	*wiped_on_fork = minherit(pages, len, INHERIT_ZERO) == 0;
+#elif defined(MAP_INHERIT_ZERO)		// OpenBSD 5.6, NetBSD 8
+	*wiped_on_fork = minherit(pages, len, MAP_INHERIT_ZERO) == 0;
+#else					// macOS, DragonFly
+	*wiped_on_fork = false;
+#endif
+	return pages;
+}
+
+void secret_pages_unmap(void *pages, size_t len)
+{
+	munmap(pages, len);
+}
+
+int tun_name_of(int, char *)
+{
+	// The name given at tun_open stays the one jtunnel knows.
+	errno = ENOTSUP;
+	return -1;
+}
+
+int tun_set_carrier(int, bool)
+{
+	// No tun driver of the BSDs lets a program set its carrier.
+	errno = ENOTSUP;
+	return -1;
+}
 
 ssize_t tun_read(int fd, uint8_t *packet, size_t room)
 {

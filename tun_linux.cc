@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -72,6 +73,23 @@ int tun_set_mtu(const char *name, int mtu)
 	return interface_ioctl(name, SIOCSIFMTU, &ifr);
 }
 
+int tun_name_of(int fd, char name[TUN_NAME_MAX])
+{
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	if (ioctl(fd, TUNGETIFF, &ifr) == -1)
+		return -1;
+	memcpy(name, ifr.ifr_name, TUN_NAME_MAX);
+	name[TUN_NAME_MAX - 1] = '\0';
+	return 0;
+}
+
+int tun_set_carrier(int fd, bool on)
+{
+	int carrier = on;
+	return ioctl(fd, TUNSETCARRIER, &carrier);
+}
+
 ssize_t tun_read(int fd, uint8_t *packet, size_t room)
 {
 	return read(fd, packet, room);
@@ -109,6 +127,21 @@ int random_bytes(void *buf, size_t len)
 	if (n >= 0)
 		errno = EIO;
 	return -1;
+}
+
+void *secret_pages_map(size_t len, bool *wiped_on_fork)
+{
+	void *pages = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (pages == MAP_FAILED)
+		return NULL;
+	// Linux 4.14 and later; an older kernel leaves the wiping to us.
+	*wiped_on_fork = madvise(pages, len, MADV_WIPEONFORK) == 0;
+	return pages;
+}
+
+void secret_pages_unmap(void *pages, size_t len)
+{
+	munmap(pages, len);
 }
 
 int udp_enable_local_address(int fd, int family)

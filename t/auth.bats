@@ -49,8 +49,8 @@ teardown() {
 	topo 2
 	disallow srv "$(cid 1)"
 	mkdir "$T/conf/srv/$(cid 1)"
-	# A file with contents does (they are reserved for keys).
-	echo "reserved" >"$T/conf/srv/$(cid 2)"
+	# A file of white space does, in plain mode.
+	printf ' \n\t\n' >"$T/conf/srv/$(cid 2)"
 	srv_start srv
 	cli_start c1 1 -k 1
 	cli_start c2 2 -k 1

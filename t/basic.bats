@@ -318,17 +318,17 @@ client_by_name() {
 fds_of() {
 	local fd
 	for fd in /proc/"$1"/fd/*; do
-		echo "${fd##*/} $(readlink "$fd" | sed 's/socket:\[[0-9]*\]/socket/')"
+		echo "${fd##*/} $(readlink "$fd" | sed 's/\(socket\|pipe\):\[[0-9]*\]/\1/')"
 	done | sort -n
 }
 
-@test "the client holds its socket and its tun, and no descriptor it was not given" {
+@test "the client holds its socket, its tun and the control pipe's end, and no descriptor it was not given" {
 	topo 1
 	srv_start srv
 	cli_start c1 1
 	tunnel_up 1
 	local want=$'0 /dev/null\n1 '"$T/c1.out"$'\n2 '"$T/c1.log"$'\n3 socket\n4 /dev/net/tun'
-	[[ $(fds_of "$(pid_of c1)") == "$want" ]] || fail "parent: $(fds_of "$(pid_of c1)")"
-	[[ $(fds_of "$(jt_forks "$(pid_of c1)")") == "$want" ]] ||
+	[[ $(fds_of "$(pid_of c1)") == "$want"$'\n6 pipe' ]] || fail "parent: $(fds_of "$(pid_of c1)")"
+	[[ $(fds_of "$(jt_forks "$(pid_of c1)")") == "$want"$'\n5 pipe' ]] ||
 		fail "child: $(fds_of "$(jt_forks "$(pid_of c1)")")"
 }

@@ -13,7 +13,8 @@ deps_packages() {
 		setpriv:util-linux unshare:util-linux timeout:coreutils mkfifo:coreutils
 		ps:procps strace:strace socat:socat mandoc:mandoc bird:bird2 iperf3:iperf3
 		systemd-analyze:systemd g++:g++ make:make man:man-db
-		strip:binutils readelf:binutils file:file musl-gcc:musl-tools" ;;
+		strip:binutils readelf:binutils file:file musl-gcc:musl-tools
+		=python3-cryptography" ;;
 	fuzz) echo "clang++-14:clang-14 =libclang-rt-14-dev" ;;
 	bench) echo "ip:iproute2 ss:iproute2 ping:iputils-ping iperf3:iperf3 jq:jq strace:strace timeout:coreutils" ;;
 	esac
