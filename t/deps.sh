@@ -14,7 +14,7 @@ deps_packages() {
 		ps:procps strace:strace socat:socat mandoc:mandoc bird:bird2 iperf3:iperf3
 		systemd-analyze:systemd g++:g++ make:make man:man-db
 		strip:binutils readelf:binutils file:file musl-gcc:musl-tools" ;;
-	fuzz) echo "clang++-14:clang-14 =libclang-rt-14-dev" ;;
+	fuzz) echo "clang++-14:clang-14 =libclang-rt-14-dev =libsodium-dev" ;;
 	bench) echo "ip:iproute2 ss:iproute2 ping:iputils-ping iperf3:iperf3 jq:jq strace:strace timeout:coreutils" ;;
 	esac
 }
