@@ -134,7 +134,7 @@ demo:
 
 # make bench BENCHFLAGS='-r 3': throughput, latency, CPU and memory beside
 # the raw underlay (see bench/README.md).
-bench: $(FLAVOUR)
+bench: $(FLAVOUR) bench/crypto_speed
 	bench/run -j ./$(FLAVOUR) $(BENCHFLAGS)
 
 install: $(FLAVOUR)
