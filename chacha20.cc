@@ -215,12 +215,20 @@ static void chacha20_xor8(uint8_t *out, const uint8_t *in, uint32_t state[CHACHA
 #endif
 
 // All whole groups of blocks, then what is left, by way of a buffer, with
-// the vector path.
+// the vector path (one scalar block where a group would be wasted).
 static void chacha20_xor_vector(uint8_t *out, const uint8_t *in, size_t len, uint32_t state[CHACHA20_WORDS])
 {
 #if defined(__AVX2__)
 	for (; len >= V8_BYTES; len -= V8_BYTES, in += V8_BYTES, out += V8_BYTES)
 		chacha20_xor8(out, in, state);
+	if (len > V4_BYTES) {
+		uint8_t tail[V8_BYTES];
+		memcpy(tail, in, len);
+		chacha20_xor8(tail, tail, state);
+		memcpy(out, tail, len);
+		secret_wipe(tail, sizeof tail);
+		return;
+	}
 #endif
 	for (; len >= V4_BYTES; len -= V4_BYTES, in += V4_BYTES, out += V4_BYTES)
 		chacha20_xor4(out, in, state);

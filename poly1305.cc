@@ -25,37 +25,98 @@ static void split(uint64_t limb[3], uint64_t low, uint64_t high)
 	limb[2] = high >> 24;
 }
 
+// h = h * r modulo p, partly reduced: limbs below 2^44, 2^44 + 2^14, 2^42.
+// The parts of a product at 2^132 and above come back times 4 * 5.
+static inline void multiply(uint64_t h[3], const uint64_t r[3])
+{
+	u128 d0 = (u128)h[0] * r[0] + (u128)h[1] * (r[2] * 20) + (u128)h[2] * (r[1] * 20);
+	u128 d1 = (u128)h[0] * r[1] + (u128)h[1] * r[0] + (u128)h[2] * (r[2] * 20);
+	u128 d2 = (u128)h[0] * r[2] + (u128)h[1] * r[1] + (u128)h[2] * r[0];
+	h[0] = (uint64_t)d0 & mask44;
+	d1 += (uint64_t)(d0 >> 44);
+	h[1] = (uint64_t)d1 & mask44;
+	d2 += (uint64_t)(d1 >> 44);
+	h[2] = (uint64_t)d2 & mask42;
+	h[0] += (uint64_t)(d2 >> 42) * 5;
+	h[1] += h[0] >> 44;
+	h[0] &= mask44;
+}
+
+// The block at m, as limbs, with the 2^128 bit or not.
+static inline void block_limbs(uint64_t limb[3], const uint8_t *m, uint64_t top_bit)
+{
+	uint64_t low = load64_le(m), high = load64_le(m + 8);
+	limb[0] = low & mask44;
+	limb[1] = (low >> 44 | high << 20) & mask44;
+	limb[2] = high >> 24 | top_bit;
+}
+
+// A power of r with its limbs times 20, for the products below.
+struct power {
+	uint64_t p0, p1, p2, p1_20, p2_20;
+};
+
+static inline void power_of(struct power *p, const uint64_t r[3])
+{
+	p->p0 = r[0], p->p1 = r[1], p->p2 = r[2], p->p1_20 = r[1] * 20, p->p2_20 = r[2] * 20;
+}
+
+// Adds the product of a number's limbs and a power of r to d.
+static inline void add_product(u128 d[3], const uint64_t a[3], const struct power *p)
+{
+	d[0] += (u128)a[0] * p->p0 + (u128)a[1] * p->p2_20 + (u128)a[2] * p->p1_20;
+	d[1] += (u128)a[0] * p->p1 + (u128)a[1] * p->p0 + (u128)a[2] * p->p2_20;
+	d[2] += (u128)a[0] * p->p2 + (u128)a[1] * p->p1 + (u128)a[2] * p->p0;
+}
+
 static void poly1305_blocks(struct poly1305_state *st, const uint8_t *m, size_t len, uint64_t top_bit)
 {
-	const uint64_t r0 = st->r[0], r1 = st->r[1], r2 = st->r[2];
-	// The parts of a product at 2^132 and above come back times 4 * 5.
-	const uint64_t r1_20 = r1 * 20, r2_20 = r2 * 20;
-	uint64_t h0 = st->h[0], h1 = st->h[1], h2 = st->h[2];
-	for (; len >= POLY1305_BLOCK_BYTES; len -= POLY1305_BLOCK_BYTES, m += POLY1305_BLOCK_BYTES) {
-		uint64_t low = load64_le(m), high = load64_le(m + 8);
-		h0 += low & mask44;
-		h1 += (low >> 44 | high << 20) & mask44;
-		h2 += high >> 24 | top_bit;
-
-		u128 d0 = (u128)h0 * r0 + (u128)h1 * r2_20 + (u128)h2 * r1_20;
-		u128 d1 = (u128)h0 * r1 + (u128)h1 * r0 + (u128)h2 * r2_20;
-		u128 d2 = (u128)h0 * r2 + (u128)h1 * r1 + (u128)h2 * r0;
-
-		h0 = (uint64_t)d0 & mask44;
-		d1 += (uint64_t)(d0 >> 44);
-		h1 = (uint64_t)d1 & mask44;
-		d2 += (uint64_t)(d1 >> 44);
-		h2 = (uint64_t)d2 & mask42;
-		h0 += (uint64_t)(d2 >> 42) * 5;
-		h1 += h0 >> 44;
-		h0 &= mask44;
+	uint64_t h[3] = {st->h[0], st->h[1], st->h[2]};
+	// Four blocks at a time: h = (h + m0) r^4 + m1 r^3 + m2 r^2 + m3 r,
+	// four products that do not wait for each other, reduced once.
+	if (len >= 4 * POLY1305_BLOCK_BYTES) {
+		for (; st->powers < POLY1305_POWERS; st->powers++) {
+			memcpy(st->r[st->powers], st->r[st->powers - 1], sizeof st->r[0]);
+			multiply(st->r[st->powers], st->r[0]);
+		}
+		struct power r4, r3, r2, r1;
+		power_of(&r4, st->r[3]), power_of(&r3, st->r[2]), power_of(&r2, st->r[1]), power_of(&r1, st->r[0]);
+		for (; len >= 4 * POLY1305_BLOCK_BYTES; len -= 4 * POLY1305_BLOCK_BYTES, m += 4 * POLY1305_BLOCK_BYTES) {
+			uint64_t a[3];
+			u128 d[3] = {0, 0, 0};
+			block_limbs(a, m, top_bit);
+			a[0] += h[0], a[1] += h[1], a[2] += h[2];
+			add_product(d, a, &r4);
+			block_limbs(a, m + 16, top_bit);
+			add_product(d, a, &r3);
+			block_limbs(a, m + 32, top_bit);
+			add_product(d, a, &r2);
+			block_limbs(a, m + 48, top_bit);
+			add_product(d, a, &r1);
+			// Each d below 2^97, so the carries fit in 64 bits.
+			h[0] = (uint64_t)d[0] & mask44;
+			d[1] += (uint64_t)(d[0] >> 44);
+			h[1] = (uint64_t)d[1] & mask44;
+			d[2] += (uint64_t)(d[1] >> 44);
+			h[2] = (uint64_t)d[2] & mask42;
+			h[0] += (uint64_t)(d[2] >> 42) * 5;
+			h[1] += h[0] >> 44;
+			h[0] &= mask44;
+		}
 	}
-	st->h[0] = h0, st->h[1] = h1, st->h[2] = h2;
+	for (; len >= POLY1305_BLOCK_BYTES; len -= POLY1305_BLOCK_BYTES, m += POLY1305_BLOCK_BYTES) {
+		uint64_t a[3];
+		block_limbs(a, m, top_bit);
+		h[0] += a[0], h[1] += a[1], h[2] += a[2];
+		multiply(h, st->r[0]);
+	}
+	st->h[0] = h[0], st->h[1] = h[1], st->h[2] = h[2];
 }
 
 void poly1305_init(struct poly1305_state *st, const uint8_t key[POLY1305_KEY_BYTES])
 {
-	split(st->r, load64_le(key) & clamp_low, load64_le(key + 8) & clamp_high);
+	split(st->r[0], load64_le(key) & clamp_low, load64_le(key + 8) & clamp_high);
+	st->powers = 1;
 	st->h[0] = st->h[1] = st->h[2] = 0;
 	memcpy(st->s, key + 16, sizeof st->s);
 	st->buffered = 0;
@@ -109,7 +170,7 @@ static inline uint64_t mul(uint32_t a, uint32_t b)
 
 static void poly1305_blocks(struct poly1305_state *st, const uint8_t *m, size_t len, uint32_t top_bit)
 {
-	const uint32_t r0 = st->r[0], r1 = st->r[1], r2 = st->r[2], r3 = st->r[3], r4 = st->r[4];
+	const uint32_t r0 = st->r[0][0], r1 = st->r[0][1], r2 = st->r[0][2], r3 = st->r[0][3], r4 = st->r[0][4];
 	// The parts of a product at 2^130 and above come back times 5.
 	const uint32_t r1_5 = r1 * 5, r2_5 = r2 * 5, r3_5 = r3 * 5, r4_5 = r4 * 5;
 	uint32_t h0 = st->h[0], h1 = st->h[1], h2 = st->h[2], h3 = st->h[3], h4 = st->h[4];
@@ -146,7 +207,7 @@ static void poly1305_blocks(struct poly1305_state *st, const uint8_t *m, size_t 
 void poly1305_init(struct poly1305_state *st, const uint8_t key[POLY1305_KEY_BYTES])
 {
 	uint64_t low = load64_le(key) & clamp_low, high = load64_le(key + 8) & clamp_high;
-	split(st->r, (uint32_t)low, (uint32_t)(low >> 32), (uint32_t)high, (uint32_t)(high >> 32));
+	split(st->r[0], (uint32_t)low, (uint32_t)(low >> 32), (uint32_t)high, (uint32_t)(high >> 32));
 	for (int i = 0; i < POLY1305_LIMBS; i++)
 		st->h[i] = 0;
 	memcpy(st->s, key + 16, sizeof st->s);

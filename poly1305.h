@@ -15,15 +15,17 @@ enum { POLY1305_KEY_BYTES = 32, POLY1305_TAG_BYTES = 16, POLY1305_BLOCK_BYTES = 
 #if defined(__SIZEOF_INT128__) && !defined(POLY1305_32BIT)
 #define POLY1305_RADIX_44 1
 typedef uint64_t poly1305_limb;
-enum { POLY1305_LIMBS = 3 };
+// r, r^2, r^3 and r^4, for four blocks at a time.
+enum { POLY1305_LIMBS = 3, POLY1305_POWERS = 4 };
 #else
 #define POLY1305_RADIX_44 0
 typedef uint32_t poly1305_limb;
-enum { POLY1305_LIMBS = 5 };
+enum { POLY1305_LIMBS = 5, POLY1305_POWERS = 1 };
 #endif
 
 struct poly1305_state {
-	poly1305_limb r[POLY1305_LIMBS];	// the clamped r
+	poly1305_limb r[POLY1305_POWERS][POLY1305_LIMBS];	// the clamped r, its powers
+	int powers;				// how many of them are computed
 	poly1305_limb h[POLY1305_LIMBS];	// the accumulator
 	uint8_t s[16];				// added at the end
 	uint8_t buffer[POLY1305_BLOCK_BYTES];	// a partial block not yet taken

@@ -1,7 +1,7 @@
 // Unit tests of chacha20.cc, poly1305.cc and chachapoly.cc: every vector of
 // RFC 8439 and of the XChaCha draft, both Wycheproof files, and (from
-// pyca/cryptography, when t/vectors_chachapoly.py had it) every length
-// 0..1500; then checks of our own: chacha20_xor against chacha20_block
+// pyca/cryptography, when t/vectors_chachapoly.py had it) the AEAD at every
+// length 0..1500 and Poly1305 of bytes all 0xff; then checks of our own: chacha20_xor against chacha20_block
 // (the multi-block path against the scalar one), in-place sealing and
 // opening, rejection of every changed byte, and incremental Poly1305.
 // Built once per path (Makefile: default, -DCHACHA20_SCALAR,
@@ -60,7 +60,7 @@ static struct kind kinds[] = {
 	{"wycheproof invalid nonce size", {0, 0}},
 	{"xwycheproof valid", {0, 0}}, {"xwycheproof invalid", {0, 0}},
 	{"xwycheproof invalid nonce size", {0, 0}},
-	{"sweep (pyca/cryptography)", {0, 0}},
+	{"sweep (pyca/cryptography)", {0, 0}}, {"sweep_poly1305", {0, 0}},
 	{"chacha20_xor = chacha20_block", {0, 0}}, {"poly1305 incremental = one shot", {0, 0}},
 	{"aead in place", {0, 0}}, {"aead changed byte refused", {0, 0}},
 };
@@ -264,7 +264,7 @@ static void vector(const struct unit_line *l)
 		ok = stream_vector(l, false);
 	else if (strcmp(kind, "xchacha20_encrypt") == 0)
 		ok = stream_vector(l, true);
-	else if (strcmp(kind, "poly1305") == 0)
+	else if (strcmp(kind, "poly1305") == 0 || strcmp(kind, "sweep_poly1305") == 0)
 		ok = poly1305_vector(l);
 	else if (strcmp(kind, "hchacha20") == 0)
 		ok = hchacha20_vector(l);
@@ -319,13 +319,19 @@ static void xor_equals_blocks(size_t len)
 	}
 }
 
-// Poly1305 fed in pieces of every size from 1 to 17 bytes, and in two
-// pieces split at every place, against one shot.
-static void poly1305_incremental(size_t len)
+// Poly1305 fed in pieces of every size from 1 to 17 bytes (one block at
+// a time), and in two pieces split at every place, against one shot (four
+// blocks at a time where there are four); with bytes all 0xff too, the
+// largest limbs and r there are.
+static void poly1305_incremental(size_t len, bool all_ones)
 {
 	uint8_t key[POLY1305_KEY_BYTES], m[SWEEP_MAX], one[POLY1305_TAG_BYTES], tag[POLY1305_TAG_BYTES];
 	fill(key, sizeof key, (unsigned)len + 3);
 	fill(m, len, (unsigned)len + 4);
+	if (all_ones) {
+		memset(key, 0xff, sizeof key);
+		memset(m, 0xff, len);
+	}
 	poly1305(one, m, len, key);
 	bool ok = true;
 	for (size_t piece = 1; piece <= 17; piece++) {
@@ -423,7 +429,8 @@ int main()
 			vector(&l);
 	for (size_t len = 0; len <= SWEEP_MAX; len++) {
 		xor_equals_blocks(len);
-		poly1305_incremental(len);
+		poly1305_incremental(len, false);
+		poly1305_incremental(len, true);
 		aead_in_place(len);
 		aead_refuses_changes(len);
 	}

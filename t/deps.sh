@@ -15,7 +15,7 @@ deps_packages() {
 		systemd-analyze:systemd g++:g++ make:make man:man-db
 		strip:binutils readelf:binutils file:file musl-gcc:musl-tools
 		=python3-cryptography" ;;
-	fuzz) echo "clang++-14:clang-14 =libclang-rt-14-dev" ;;
+	fuzz) echo "clang++-14:clang-14 =libclang-rt-14-dev =libsodium-dev =libssl-dev" ;;
 	bench) echo "ip:iproute2 ss:iproute2 ping:iputils-ping iperf3:iperf3 jq:jq strace:strace timeout:coreutils" ;;
 	esac
 }

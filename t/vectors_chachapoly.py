@@ -6,7 +6,8 @@ wycheproof and xwycheproof, then valid or invalid).
 
 When pyca/cryptography is installed it also writes an AEAD vector of every
 length 0..1500 (kind sweep), so that the lengths around every block boundary
-are checked against an implementation that is not ours."""
+are checked against an implementation that is not ours, and Poly1305 of
+bytes all 0xff (kind sweep_poly1305)."""
 import json
 import os
 import sys
@@ -53,9 +54,15 @@ def wycheproof(folder, name, kind):
 def sweep():
     try:
         from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+        from cryptography.hazmat.primitives.poly1305 import Poly1305
     except ImportError:
         print("vectors_chachapoly.py: no pyca/cryptography, so no sweep vectors", file=sys.stderr)
         return
+    # Poly1305 with every byte 0xff, key and message: the largest limbs.
+    # Every third length, so that every length modulo 64 comes up.
+    for n in range(0, SWEEP_MAX + 1, 3):
+        key, msg = b"\xff" * 32, b"\xff" * n
+        line("sweep_poly1305", key.hex(), msg.hex(), Poly1305.generate_tag(key, msg).hex())
     for n in range(SWEEP_MAX + 1):
         key = bytes((7 * i + n) & 0xff for i in range(32))
         nonce = bytes((3 * i + n + 1) & 0xff for i in range(12))
