@@ -131,7 +131,7 @@ static/%.o: %.cc *.h | static/include
 	$(STATIC_CXX) $(JT_CPPFLAGS) -idirafter static/include $(CPPFLAGS) $(JT_CXXFLAGS) $(CXXFLAGS) $(OPT) -c -o $@ $<
 
 jtunnel-static: $(STATIC_OBJS)
-	$(STATIC_CXX) -static -s $(JT_CXXFLAGS) $(CXXFLAGS) -Wl,--gc-sections $(LDFLAGS) -o $@ $(STATIC_OBJS)
+	$(STATIC_CXX) -static -s $(JT_CXXFLAGS) $(CXXFLAGS) -Wl,--gc-sections -Wl,-z,noseparate-code $(LDFLAGS) -o $@ $(STATIC_OBJS)
 
 # check and demo first install the Debian packages they need, the compiler
 # among them, so that a fresh machine needs nothing but make and a clone.
