@@ -64,6 +64,7 @@ static void check(enum options_action a, const struct options *o,
 			abort();
 		break;
 	case ACTION_PRINT_ID:
+	case ACTION_PRINT_KEY:
 	case ACTION_USAGE:
 	case ACTION_VERSION:
 		break;

@@ -79,6 +79,7 @@ SEEDS = {
         "dashdash": words("-s", "--", "-prog"),
         "prog-dash": words("-s", "prog", "-v", "-m", "1"),
         "g": words("-g"),
+        "K": words("-K"),
         "h": words("-h"),
         "V": words("-V"),
         "unknown": words("-Z"),
