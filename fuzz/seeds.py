@@ -108,6 +108,93 @@ SEEDS = {
     },
 }
 
+# keyed: 8 bytes seed random_bytes, then operations (keyed_fuzz.cc's OP_
+# enum), each an opcode byte and its parameters.  The input starts with six
+# genuine datagrams: 0, 2, 4 towards the server (a keepalive, two packets),
+# 1, 3, 5 towards the client.  A "which" byte 0 means the newest, k the
+# (k-1)th.
+SEAL, DELIVER, MANGLE, RANDOM, JUMP, INITIATE, INITIATION, BAD_INITIATION, \
+    RESPONSE, TIME = range(10)
+TO_SERVER, TO_CLIENT = 0, 1
+
+
+def ops(*o):
+    return b"keyedfuz" + bytes(b for op in o for b in op)
+
+
+def deliver(which, reflected=0):
+    return [DELIVER, which, reflected]
+
+
+def deliver_all(n=6, reflected=0):
+    return [b for k in range(1, n + 1) for b in deliver(k, reflected)]
+
+
+def seal(to, cls=1, length=64, session=0):
+    """cls 0 a keepalive, 1 1 + length bytes, 2 1 + length (16 bits), 3 the most."""
+    extra = {1: [length], 2: [length & 0xff, length >> 8]}.get(cls, [])
+    return [SEAL, to | session << 1, cls] + extra
+
+
+def mangle(which, how, where=0, value=1):
+    return [MANGLE, which, how, where & 0xff, where >> 8, value]
+
+
+def rehandshake():
+    # A new initiation, the server's answer, the client's finish, and the
+    # client's confirming keepalive.
+    return [INITIATE, INITIATION, 0, RESPONSE, 0, 0, 0, 0] + seal(TO_SERVER, 0) + deliver(0)
+
+
+SEEDS["keyed"] = {
+    "deliver-each": ops(deliver_all()),
+    "deliver-reversed": ops([b for k in range(6, 0, -1) for b in deliver(k)]),
+    "replay-each": ops(deliver_all(), deliver_all()),
+    "reflected": ops(deliver_all(reflected=1), deliver_all()),
+    "seal-deliver": ops(deliver(1), seal(TO_SERVER), deliver(0), seal(TO_CLIENT, 2, 1000),
+                        deliver(0), seal(TO_CLIENT, 3), deliver(0), deliver(0)),
+    "mangle-each": ops(*[mangle(k, how, 0x1234 + k, 0x80) for how in range(8) for k in (1, 2, 3)],
+                       deliver_all()),
+    "mangle-then-genuine": ops(*[mangle(1, 0, bit) + deliver(1) for bit in (0, 70, 130, 300)]),
+    "random": ops([RANDOM, TO_SERVER, 0, 40, 0, 0] + [0x41] * 40,
+                  [RANDOM, TO_SERVER, 1, 48, 0, 0] + [0x42] * 39,
+                  [RANDOM, TO_CLIENT, 2, 64, 0, 2] + [0x43] * 48,
+                  [RANDOM, TO_SERVER, 3, 0, 0, 0] + [0x44] * 48,
+                  [RANDOM, TO_CLIENT, 3, 0, 0, 0] + [0x45] * 48, deliver_all()),
+    "window": ops(deliver(1), [JUMP, TO_SERVER, 1, 0, 0], seal(TO_SERVER), deliver(0),
+                  deliver(3), deliver(5), [JUMP, TO_SERVER, 1, 3, 0], seal(TO_SERVER), deliver(0),
+                  seal(TO_SERVER), deliver(0)),
+    # Counters 2113 and 2114 take the ring's word and bit of 1 and 2, in
+    # reverse order.
+    "ring-turn": ops(deliver(1), deliver(3), deliver(5), [JUMP, TO_SERVER, 4, 0, 0],
+                     seal(TO_SERVER), seal(TO_SERVER), deliver(8), deliver(7)),
+    "past-limit": ops(mangle(1, 8, 0), mangle(2, 8, 8191), mangle(3, 8, 77), deliver_all()),
+    "counter-limit": ops(deliver(1), [JUMP, TO_SERVER, 2, 1, 0], seal(TO_SERVER), seal(TO_SERVER),
+                         seal(TO_SERVER), deliver(8), deliver(7), deliver(8), [JUMP, TO_CLIENT, 2, 0, 0],
+                         seal(TO_CLIENT, 0), seal(TO_CLIENT, 0), deliver(0)),
+    "rehandshake": ops(deliver_all(), rehandshake(), seal(TO_CLIENT, 1, 10), deliver(0),
+                       deliver_all(), rehandshake(), deliver_all()),
+    "replayed-initiation": ops(deliver(1), rehandshake(), rehandshake(), [INITIATION, 1],
+                               [INITIATION, 2], [INITIATION, 3], [RESPONSE, 4, 0, 0, 0]),
+    # Five handshakes on, initiations 0 to 3 are held no more; replayed,
+    # they take the four negotiated slots, the last in place of the
+    # client's new handshake (6), whose confirmation is then refused.
+    "replays-displace": ops(deliver(1), *[rehandshake() for _ in range(5)],
+                            [INITIATE, INITIATION, 0, RESPONSE, 0, 0, 0, 0],
+                            [INITIATION, 1, INITIATION, 2, INITIATION, 3, INITIATION, 4],
+                            seal(TO_SERVER, 0), deliver(0)),
+    "bad-initiations": ops(*[[BAD_INITIATION, how, 3 + how, 0x10 + how] for how in (0, 1, 2, 3, 4, 6)],
+                           [BAD_INITIATION, 4, 0, 0x21], [BAD_INITIATION, 6, 0, 3],
+                           [BAD_INITIATION, 5, 0, 0] + [0x46] * 48, deliver(1)),
+    "responses": ops([INITIATE, INITIATION, 0, RESPONSE, 0, 2, 20, 1, RESPONSE, 0, 3, 1, 1,
+                      RESPONSE, 0, 1, 63, 0x80, RESPONSE, 1, 0, 0, 0],
+                     seal(TO_SERVER, 0), deliver(0)),
+    "stale-response": ops([INITIATE, INITIATION, 0, INITIATE, RESPONSE, 0, 0, 0, 0, INITIATION, 0,
+                           RESPONSE, 0, 0, 0, 0], seal(TO_SERVER, 0), deliver(0)),
+    "expiry": ops(deliver(1), deliver(2), [TIME, 0x50, 0x46], deliver(3), deliver(4),
+                  rehandshake(), [TIME, 0x00, 0x20], deliver(5)),
+}
+
 for target, seeds in SEEDS.items():
     d = os.path.join("corpus", target)
     os.makedirs(d, exist_ok=True)
