@@ -309,7 +309,14 @@ static void keyed_initiation(struct server *s, struct peer *p, const struct peer
 		noise_wipe(&hs);
 		return;
 	}
-	if (!initiation_allowed(s, p, from)) {
+	// A negotiated session waits pending_ms() at most and is never displaced:
+	// a replayed initiation (answered again once its own sessions are gone)
+	// may take a free slot, but no genuine handshake's.
+	struct pending_session *slot = NULL;
+	for (int i = 0; p != NULL && i < PENDING_MAX && slot == NULL; i++)
+		if (!p->secrets->pending[i].rx.live)
+			slot = &p->secrets->pending[i];
+	if ((p != NULL && slot == NULL) || !initiation_allowed(s, p, from)) {
 		noise_wipe(&hs);
 		drop_count(DROP_RATE);
 		return;
@@ -321,16 +328,13 @@ static void keyed_initiation(struct server *s, struct peer *p, const struct peer
 		drop_count(DROP_HANDSHAKE);
 		return;
 	}
-	if (p == NULL && (p = peer_new(s, id, file, from, local)) == NULL) {
-		secret_wipe(&keys, sizeof keys);
-		return;
+	if (p == NULL) {
+		if ((p = peer_new(s, id, file, from, local)) == NULL) {
+			secret_wipe(&keys, sizeof keys);
+			return;
+		}
+		slot = &p->secrets->pending[0];
 	}
-	// Into a free slot, else in place of the oldest.
-	struct pending_session *slot = &p->secrets->pending[0];
-	for (int i = 0; i < PENDING_MAX && slot->rx.live; i++)
-		if (!p->secrets->pending[i].rx.live || p->secrets->pending[i].rx.born < slot->rx.born)
-			slot = &p->secrets->pending[i];
-	secret_wipe(slot, sizeof *slot);
 	memcpy(slot->rx.key, keys.rx, sizeof slot->rx.key);
 	memcpy(slot->tx_key, keys.tx, sizeof slot->tx_key);
 	memcpy(slot->rx.ephemeral, ephemeral, sizeof ephemeral);
@@ -441,13 +445,20 @@ static void server_datagram(struct server *s, struct mmsghdr *m, const struct ud
 	}
 }
 
+// How long a negotiated session waits for its confirmation: twice the
+// client's retry, after which it has sent another initiation.
+static int64_t pending_ms(void)
+{
+	return 2 * session_timers.retry;
+}
+
 // A keyed client's timers: its sessions end at their lifetime.  Returns
 // false when it is forgotten, having neither a tunnel nor a session left.
 static bool keyed_tick(struct server *s, struct peer *p)
 {
 	bool negotiating = false;
 	for (int k = 0; k < PENDING_MAX; k++) {
-		if (p->secrets->pending[k].rx.live && session_expired(p->secrets->pending[k].rx.born, s->now))
+		if (p->secrets->pending[k].rx.live && s->now - p->secrets->pending[k].rx.born >= pending_ms())
 			secret_wipe(&p->secrets->pending[k], sizeof p->secrets->pending[k]);
 		negotiating = negotiating || p->secrets->pending[k].rx.live;
 	}
