@@ -24,6 +24,7 @@ enum {
 	INITIATIONS_PER_SOURCE = 10,	// a second, per client and source address
 	INITIATIONS_IN_ALL = 100,	// a second
 	PLAIN_KEEPALIVE_ANSWER_MS = 1000,
+	PENDING_GUARD_MS = 1000,	// a negotiated session is not displaced before
 };
 
 struct server {
@@ -294,6 +295,24 @@ static void send_response(struct server *s, const uint8_t *response, const struc
 		drop_count(DROP_SEND, errno);
 }
 
+// Where a new negotiated session goes: a free slot, else that of the
+// oldest, but only once it has waited PENDING_GUARD_MS, time enough for a
+// genuine client's confirmation to come, so that a replayed initiation
+// (answered again once its own sessions are gone) displaces no genuine
+// handshake.  Null when every slot is younger.
+static struct pending_session *pending_slot(struct server *s, struct peer *p)
+{
+	struct pending_session *oldest = &p->secrets->pending[0];
+	for (int i = 0; i < PENDING_MAX; i++) {
+		struct pending_session *slot = &p->secrets->pending[i];
+		if (!slot->rx.live)
+			return slot;
+		if (slot->rx.born < oldest->rx.born)
+			oldest = slot;
+	}
+	return s->now - oldest->rx.born >= PENDING_GUARD_MS ? oldest : NULL;
+}
+
 // An initiation from a keyed client (p null: not known yet): one response,
 // and a negotiated session that the client's next datagram confirms.
 static void keyed_initiation(struct server *s, struct peer *p, const struct peer_id *id,
@@ -309,13 +328,7 @@ static void keyed_initiation(struct server *s, struct peer *p, const struct peer
 		noise_wipe(&hs);
 		return;
 	}
-	// A negotiated session waits pending_ms() at most and is never displaced:
-	// a replayed initiation (answered again once its own sessions are gone)
-	// may take a free slot, but no genuine handshake's.
-	struct pending_session *slot = NULL;
-	for (int i = 0; p != NULL && i < PENDING_MAX && slot == NULL; i++)
-		if (!p->secrets->pending[i].rx.live)
-			slot = &p->secrets->pending[i];
+	struct pending_session *slot = p != NULL ? pending_slot(s, p) : NULL;
 	if ((p != NULL && slot == NULL) || !initiation_allowed(s, p, from)) {
 		noise_wipe(&hs);
 		drop_count(DROP_RATE);
@@ -335,6 +348,7 @@ static void keyed_initiation(struct server *s, struct peer *p, const struct peer
 		}
 		slot = &p->secrets->pending[0];
 	}
+	secret_wipe(slot, sizeof *slot);
 	memcpy(slot->rx.key, keys.rx, sizeof slot->rx.key);
 	memcpy(slot->tx_key, keys.tx, sizeof slot->tx_key);
 	memcpy(slot->rx.ephemeral, ephemeral, sizeof ephemeral);

@@ -316,13 +316,20 @@ static void server_initiation(const uint8_t *data)
 		noise_wipe(&hs);
 		return;
 	}
-	// Into a free negotiated slot; with none, dropped as over the rate
-	// limit: server.cc displaces no negotiated session, so a replayed
-	// initiation cannot displace a genuine handshake.
+	// server.cc's pending_slot: a free one, else the oldest once it has
+	// waited a second; else dropped as over the rate limit.
 	int k = -1;
 	for (int i = 0; i < PENDING_MAX && k == -1; i++)
 		if (!s->pending[i].rx.live)
 			k = i;
+	if (k == -1) {
+		int oldest = 0;
+		for (int j = 1; j < PENDING_MAX; j++)
+			if (s->pending[j].rx.born < s->pending[oldest].rx.born)
+				oldest = j;
+		if (w.now - s->pending[oldest].rx.born >= 1000)
+			k = oldest;
+	}
 	if (k == -1) {
 		trace("server dropped initiation %d: every negotiated slot taken\n", genuine_initiation);
 		noise_wipe(&hs);
