@@ -19,7 +19,9 @@ JT_CXXFLAGS = -std=c++17 -Wall -Wextra -fno-exceptions -fno-rtti \
 # whose page alignment pads the file by a page or more.
 JT_LDFLAGS = -Wl,--as-needed -Wl,--gc-sections -Wl,-z,now -Wl,-z,relro -static-libgcc \
 	-Wl,-z,noseparate-code
-JT_CPPFLAGS = -D_GNU_SOURCE
+# 64-bit file offsets on 32-bit glibc too, where readdir would otherwise
+# fail with EOVERFLOW on a file system with 64-bit directory cookies.
+JT_CPPFLAGS = -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
 
 UNAME_S := $(shell uname -s)
 ifeq ($(UNAME_S),Linux)

@@ -95,7 +95,9 @@ enum { AUTH_RELOAD_SECONDS = 1 };
 // What CONFDIR says of id, from a listing at most AUTH_RELOAD_SECONDS old;
 // null when it has no file for id.  A bad or loose file is logged once.
 const struct peer_file *auth_lookup(struct auth_cache *c, const struct peer_id *id);
-// Reads CONFDIR now.  Returns 0, or -1 with errno (the list is then empty).
+// Reads CONFDIR now.  Returns 0, or -1 with errno: the list is then empty
+// when CONFDIR could not be opened, and stays as it was when it could not be
+// read through.
 int auth_reload(struct auth_cache *c);
 // What CONFDIR said of id when it was last listed (the file is read now if
 // it was not yet); null when it had no file for id.
