@@ -54,7 +54,7 @@ int id_random(struct peer_id *id)
 	return random_bytes(id->bytes, sizeof id->bytes);
 }
 
-enum datagram_kind datagram_received(const struct mmsghdr *m, struct peer_id *sender)
+enum datagram_kind datagram_received(const udp_message *m, struct peer_id *sender)
 {
 	enum datagram_kind kind = datagram_parse((const uint8_t *)m->msg_hdr.msg_iov->iov_base,
 	    m->msg_len, sender);

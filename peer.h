@@ -48,9 +48,9 @@ static inline enum datagram_kind datagram_parse(const uint8_t *data, size_t len,
 	return len == ID_BYTES ? DATAGRAM_KEEPALIVE : DATAGRAM_PACKET;
 }
 
-// A datagram as recvmmsg left it: DATAGRAM_SHORT also stands for one larger
-// than its buffer.  Counts the drop of either.
-enum datagram_kind datagram_received(const struct mmsghdr *m, struct peer_id *sender);
+// A datagram as udp_receive_batch left it: DATAGRAM_SHORT also stands for
+// one larger than its buffer.  Counts the drop of either.
+enum datagram_kind datagram_received(const udp_message *m, struct peer_id *sender);
 
 // What a peer's file in CONFDIR says: nothing but white space is plain
 // mode; 64 hexadecimal digits and an optional newline are a key, keyed

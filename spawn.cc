@@ -68,7 +68,7 @@ pid_t prog_spawn(char *const argv[], const char *tun_name, const char *client_id
 	// The child reports a failed exec through this pipe; a successful exec
 	// closes it, so the read below waits for the exec, never for PROG.
 	int report[2];
-	if (pipe2(report, O_CLOEXEC) == -1) {
+	if (pipe_cloexec(report, 0) == -1) {
 		log_warn("cannot run PROG %s for %s: pipe", argv[0], who);
 		free(env);
 		return -1;
@@ -79,8 +79,11 @@ pid_t prog_spawn(char *const argv[], const char *tun_name, const char *client_id
 		close(report[0]);
 		signals_reset();
 		int null = open("/dev/null", O_RDONLY);
+		// execvp searches PATH as execvpe would and passes environ on;
+		// set here, in the child, it changes nothing in jtunnel.
+		environ = env;
 		if (exit_with_parent(parent) == -1 || setpgid(0, 0) == -1 || null == -1 ||
-		    dup2(null, 0) == -1 || execvpe(argv[0], argv, env) == -1) {
+		    dup2(null, 0) == -1 || execvp(argv[0], argv) == -1) {
 			int err = errno;
 			ssize_t w = write(report[1], &err, sizeof err);
 			(void)w;
