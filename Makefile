@@ -29,6 +29,19 @@ PLATFORM = tun_linux.cc
 else
 PLATFORM = tun_bsd.cc tun_frame.cc
 endif
+ifeq ($(UNAME_S),Darwin)
+# Apple's linker has its own flags for dropping unused code and libraries,
+# and none of the above; its clang refuses -static-libgcc.
+JT_LDFLAGS = -Wl,-dead_strip -Wl,-dead_strip_dylibs
+endif
+
+# A MIPS linker aligns segments in the file to 64 KiB, the largest page
+# MIPS allows, which doubles the size of a binary this small.  Routers'
+# kernels (OpenWrt's) use 4 KiB pages; set MIPS_PAGE_SIZE for larger ones.
+MIPS_PAGE_SIZE ?= 4096
+ifneq ($(filter mips%,$(shell $(CXX) -dumpmachine 2>/dev/null)),)
+JT_LDFLAGS += -Wl,-z,max-page-size=$(MIPS_PAGE_SIZE)
+endif
 
 SRCS = jtunnel.cc options.cc client.cc server.cc peer.cc net.cc spawn.cc log.cc \
 	forward.cc liveness.cc session.cc handshake.cc $(CRYPTO) $(PLATFORM)
