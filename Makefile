@@ -172,6 +172,15 @@ check:
 	JTUNNEL=$(CURDIR)/$(FLAVOUR) t/run $(CHECK_ARGS)
 endif
 
+# make check-bsd: every source of the BSD build compiled for FreeBSD,
+# NetBSD, OpenBSD and macOS against their own headers (BSD_SYSROOTS), by
+# clang, warnings as errors, and every function used found defined (see
+# t/check-bsd).  Needs no BSD machine.
+BSD_SYSROOTS ?= ../shared/sysroots
+check-bsd:
+	$(DEPS) bsd
+	t/check-bsd $(BSD_SYSROOTS)
+
 # make fuzz [FUZZ_SECONDS=60]: each libFuzzer target in fuzz/ for that long,
 # one after the other (needs Debian clang-14 and libclang-rt-14-dev).
 FUZZ_SECONDS ?= 60
@@ -203,4 +212,4 @@ clean:
 	rm -rf jtunnel *.o $(UNIT_TESTS) bench/handshake_speed bench/crypto_speed jtunnel-san san san-logs jtunnel-static static
 	$(MAKE) -C fuzz clean
 
-.PHONY: all check demo bench fuzz install clean unit-tests
+.PHONY: all check check-bsd demo bench fuzz install clean unit-tests
