@@ -181,6 +181,14 @@ check-bsd:
 	$(DEPS) bsd
 	t/check-bsd $(BSD_SYSROOTS)
 
+# make cross-check: jtunnel and the unit tests cross-built for big-endian
+# MIPS and for armhf, their sizes and libraries, the unit tests and a part
+# of the suite run under qemu-user, and that part again with a MIPS client
+# against this machine's server (see t/cross-check).
+cross-check:
+	$(DEPS) build test cross
+	t/cross-check $(CROSS_ARGS)
+
 # make fuzz [FUZZ_SECONDS=60]: each libFuzzer target in fuzz/ for that long,
 # one after the other (needs Debian clang-14 and libclang-rt-14-dev).
 FUZZ_SECONDS ?= 60
@@ -212,4 +220,4 @@ clean:
 	rm -rf jtunnel *.o $(UNIT_TESTS) bench/handshake_speed bench/crypto_speed jtunnel-san san san-logs jtunnel-static static
 	$(MAKE) -C fuzz clean
 
-.PHONY: all check check-bsd demo bench fuzz install clean unit-tests
+.PHONY: all check check-bsd cross-check demo bench fuzz install clean unit-tests
