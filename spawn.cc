@@ -197,7 +197,11 @@ void signals_watch(void)
 
 void ticks_start(long ms)
 {
-	struct itimerval every = { { ms / 1000, ms % 1000 * 1000 }, { ms / 1000, ms % 1000 * 1000 } };
+	// suseconds_t is an int on NetBSD and macOS: no narrowing in braces.
+	struct itimerval every;
+	every.it_interval.tv_sec = (time_t)(ms / 1000);
+	every.it_interval.tv_usec = (suseconds_t)(ms % 1000 * 1000);
+	every.it_value = every.it_interval;
 	if (setitimer(ITIMER_REAL, &every, NULL) == -1)
 		fatal("interval timer");
 }
