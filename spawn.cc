@@ -15,18 +15,28 @@
 
 extern char **environ;
 
-void signals_reset(void)
+// Sets the handlers jtunnel installs to their defaults, those in ignored
+// to SIG_IGN instead, then unblocks every signal.
+static void signals_set(const sigset_t *ignored)
 {
 	static const int handled[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGALRM, SIGUSR1, SIGUSR2,
 		SIGPIPE };
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_DFL;
-	for (int sig : handled)
+	for (int sig : handled) {
+		sa.sa_handler = sigismember(ignored, sig) ? SIG_IGN : SIG_DFL;
 		sigaction(sig, &sa, NULL);
+	}
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+void signals_reset(void)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	signals_set(&none);
 }
 
 // The environment for PROG: ours less any stale TUN_ variables, plus its own.
@@ -138,18 +148,27 @@ void prog_report(const char *prog, const char *who, int status)
 
 pid_t fork_forwarder(void)
 {
+	// Its parent's word comes with SIGUSR1 (forward.h), at any time, the
+	// first right after the fork; until the forwarding loop catches it, it
+	// must not kill.  The status (SIGUSR2) is the parent's to give.  Both
+	// stay blocked from before the fork until the child ignores them, so
+	// that neither ever meets the default action in the child.
+	sigset_t parents, saved;
+	sigemptyset(&parents);
+	sigaddset(&parents, SIGUSR1);
+	sigaddset(&parents, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &parents, &saved);
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid == 0) {
 		if (exit_with_parent(parent) == -1)
 			fatal("forwarding process: parent death signal");
-		signals_reset();
-		// Its parent's word comes with SIGUSR1 (forward.h), at any time;
-		// until the forwarding loop catches it, it must not kill.  The
-		// status (SIGUSR2) is the parent's to give.
-		signal(SIGUSR1, SIG_IGN);
-		signal(SIGUSR2, SIG_IGN);
+		signals_set(&parents);
+		return 0;
 	}
+	int err = errno;
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	errno = err;
 	return pid;
 }
 
