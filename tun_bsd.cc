@@ -460,9 +460,9 @@ int exit_with_parent(pid_t parent_pid)
 }
 #endif
 
-// arc4random(3): the kernel's entropy through a ChaCha20 generator in libc
-// on every one of these systems (FreeBSD since 12, NetBSD since 7, OpenBSD
-// since 5.5, macOS since 10.12); it cannot fail.
+// arc4random(3): a cryptographic generator in libc seeded by the kernel,
+// ChaCha20 on FreeBSD (since 12), NetBSD (since 7) and OpenBSD (since 5.5),
+// corecrypto's on macOS; it cannot fail.
 int random_bytes(void *buf, size_t len)
 {
 	arc4random_buf(buf, len);
