@@ -19,13 +19,28 @@ JT_CXXFLAGS = -std=c++17 -Wall -Wextra -fno-exceptions -fno-rtti \
 # whose page alignment pads the file by a page or more.
 JT_LDFLAGS = -Wl,--as-needed -Wl,--gc-sections -Wl,-z,now -Wl,-z,relro -static-libgcc \
 	-Wl,-z,noseparate-code
-JT_CPPFLAGS = -D_GNU_SOURCE
+# 64-bit file offsets on 32-bit glibc too, where readdir would otherwise
+# fail with EOVERFLOW on a file system with 64-bit directory cookies.
+JT_CPPFLAGS = -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
 
 UNAME_S := $(shell uname -s)
 ifeq ($(UNAME_S),Linux)
 PLATFORM = tun_linux.cc
 else
 PLATFORM = tun_bsd.cc tun_frame.cc
+endif
+ifeq ($(UNAME_S),Darwin)
+# Apple's linker has its own flags for dropping unused code and libraries,
+# and none of the above; its clang refuses -static-libgcc.
+JT_LDFLAGS = -Wl,-dead_strip -Wl,-dead_strip_dylibs
+endif
+
+# A MIPS linker aligns segments in the file to 64 KiB, the largest page
+# MIPS allows, which doubles the size of a binary this small.  Routers'
+# kernels (OpenWrt's) use 4 KiB pages; set MIPS_PAGE_SIZE for larger ones.
+MIPS_PAGE_SIZE ?= 4096
+ifneq ($(filter mips%,$(shell $(CXX) -dumpmachine 2>/dev/null)),)
+JT_LDFLAGS += -Wl,-z,max-page-size=$(MIPS_PAGE_SIZE)
 endif
 
 SRCS = jtunnel.cc options.cc client.cc server.cc peer.cc net.cc spawn.cc log.cc \
@@ -157,6 +172,23 @@ check:
 	JTUNNEL=$(CURDIR)/$(FLAVOUR) t/run $(CHECK_ARGS)
 endif
 
+# make check-bsd: every source of the BSD build compiled for FreeBSD,
+# NetBSD, OpenBSD and macOS against their own headers (BSD_SYSROOTS), by
+# clang, warnings as errors, and every function used found defined (see
+# t/check-bsd).  Needs no BSD machine.
+BSD_SYSROOTS ?= ../shared/sysroots
+check-bsd:
+	$(DEPS) bsd
+	t/check-bsd $(BSD_SYSROOTS)
+
+# make cross-check: jtunnel and the unit tests cross-built for big-endian
+# MIPS and for armhf, their sizes and libraries, the unit tests and a part
+# of the suite run under qemu-user, and that part again with a MIPS client
+# against this machine's server (see t/cross-check).
+cross-check:
+	$(DEPS) build test cross
+	t/cross-check $(CROSS_ARGS)
+
 # make fuzz [FUZZ_SECONDS=60]: each libFuzzer target in fuzz/ for that long,
 # one after the other (needs Debian clang-14 and libclang-rt-14-dev).
 FUZZ_SECONDS ?= 60
@@ -188,4 +220,4 @@ clean:
 	rm -rf jtunnel *.o $(UNIT_TESTS) bench/handshake_speed bench/crypto_speed jtunnel-san san san-logs jtunnel-static static
 	$(MAKE) -C fuzz clean
 
-.PHONY: all check demo bench fuzz install clean unit-tests
+.PHONY: all check check-bsd cross-check demo bench fuzz install clean unit-tests

@@ -416,7 +416,7 @@ static void keyed_datagram(struct client *c, uint8_t *data, size_t len)
 		client_signals(c);
 		int n = udp_batch_recv(c->sock, &c->batch);
 		for (int i = 0; i < n; i++) {
-			struct mmsghdr *m = &c->batch.msgs[i];
+			udp_message *m = &c->batch.msgs[i];
 			uint8_t *data = udp_batch_data(&c->batch, i);
 			struct peer_id id;
 			if (datagram_received(m, &id) == DATAGRAM_SHORT)
@@ -476,7 +476,7 @@ static void client_mode(struct client *c)
 static bool forwarder_start(struct client *c)
 {
 	int control[2];
-	if (pipe2(control, O_CLOEXEC | O_NONBLOCK) == -1) {
+	if (pipe_cloexec(control, O_NONBLOCK) == -1) {
 		log_warn("control pipe");
 		return false;
 	}

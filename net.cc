@@ -107,7 +107,7 @@ int addr_resolve(const char *host, uint16_t port, int family, struct udp_addr *a
 int udp_open(const struct udp_addr *local, bool dual_stack, const char **what)
 {
 	int family = local->sa.sa_family;
-	int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int fd = socket_cloexec(family, SOCK_DGRAM, 0);
 	if (fd == -1) {
 		*what = "socket";
 		return -1;
@@ -217,7 +217,7 @@ int udp_batch_recv(int fd, struct udp_batch *b)
 		if (b->msgs[i].msg_hdr.msg_control != NULL)
 			b->msgs[i].msg_hdr.msg_controllen = UDP_CONTROL_ROOM;
 	}
-	int n = recvmmsg(fd, b->msgs, UDP_BATCH, MSG_WAITFORONE, NULL);
+	int n = udp_receive_batch(fd, b->msgs, UDP_BATCH);
 	if (n == -1) {
 		if (errno == EINTR || errno == EAGAIN)
 			return 0;

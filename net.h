@@ -60,11 +60,11 @@ size_t udp_control_put(void *control, int level, int type, const void *data, siz
 enum { UDP_WAIT_SECONDS = 1 };
 int udp_bound_waits(int fd);
 
-// Datagrams received by one recvmmsg call, each in its own buffer with room
-// for the largest UDP payload.
+// Datagrams received by one udp_receive_batch call, each in its own buffer
+// with room for the largest UDP payload.
 enum { UDP_BATCH = 8 };
 struct udp_batch {
-	struct mmsghdr msgs[UDP_BATCH];
+	udp_message msgs[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
 	struct udp_addr from[UDP_BATCH];
 	uint8_t control[UDP_BATCH][UDP_CONTROL_ROOM];
@@ -85,9 +85,16 @@ static inline uint8_t *udp_batch_data(struct udp_batch *b, int i)
 	return b->buffers + (size_t)i * DATAGRAM_MAX;
 }
 
+// Compares only the bytes that the family uses.
 static inline bool udp_local_equal(const struct udp_local *a, const struct udp_local *b)
 {
-	return a->family == b->family && __builtin_memcmp(&a->addr, &b->addr, sizeof a->addr) == 0;
+	if (a->family != b->family)
+		return false;
+	if (a->family == AF_INET)
+		return a->addr.v4.s_addr == b->addr.v4.s_addr;
+	if (a->family == AF_INET6)
+		return __builtin_memcmp(&a->addr.v6, &b->addr.v6, sizeof a->addr.v6) == 0;
+	return true;
 }
 
 

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tun.h"
+
 // A whole decimal number in [min, max], digits only: no sign, no blanks.
 static bool number_parse(const char *word, long min, long max, long *v)
 {
@@ -36,9 +38,9 @@ enum options_action options_parse(int argc, char **argv, struct options *o,
 	o->keepalive_seconds = DEFAULT_KEEPALIVE_SECONDS;
 	o->timeout_seconds = DEFAULT_TIMEOUT_SECONDS;
 	opterr = 0;
-	optind = 0;		// glibc and musl: start afresh
-	// The leading '+' stops at the first operand: PROG's options are its own.
-	while ((c = getopt(argc, argv, "+:sb:p:i:c:m:k:t:vgKhV")) != -1) {
+	getopt_restart();
+	// The options end at the first operand: PROG's options are its own.
+	while ((c = getopt(argc, argv, GETOPT_POSIX_ORDER ":sb:p:i:c:m:k:t:vgKhV")) != -1) {
 		switch (c) {
 		case 's':
 			o->server = true;

@@ -54,7 +54,7 @@ int id_random(struct peer_id *id)
 	return random_bytes(id->bytes, sizeof id->bytes);
 }
 
-enum datagram_kind datagram_received(const struct mmsghdr *m, struct peer_id *sender)
+enum datagram_kind datagram_received(const udp_message *m, struct peer_id *sender)
 {
 	enum datagram_kind kind = datagram_parse((const uint8_t *)m->msg_hdr.msg_iov->iov_base,
 	    m->msg_len, sender);
@@ -181,11 +181,18 @@ int auth_reload(struct auth_cache *c)
 	c->entries = NULL;
 	c->count = c->capacity = 0;
 	DIR *dir = opendir(c->confdir);
-	int err = errno;
+	int err = errno, read_err = 0;
 	size_t count = 0;
 	struct dirent *e;
 	char text[ID_TEXT_MAX];
-	while (dir != NULL && (e = readdir(dir)) != NULL) {
+	while (dir != NULL) {
+		// readdir returns NULL both at the end and on an error; only an
+		// error sets errno.
+		errno = 0;
+		if ((e = readdir(dir)) == NULL) {
+			read_err = errno;
+			break;
+		}
 		struct peer_id id;
 		// Only the lower-case name counts, as the identifier is written.
 		if (!id_parse(e->d_name, &id) || strcmp(id_format(&id, text), e->d_name) != 0 ||
@@ -221,6 +228,13 @@ int auth_reload(struct auth_cache *c)
 		return -1;
 	}
 	closedir(dir);
+	if (read_err != 0) {
+		// Opened but not read through: the previous listing stays.
+		auth_wipe(c);
+		*c = old;
+		errno = read_err;
+		return -1;
+	}
 	if (count > 1)
 		qsort(c->entries, count, sizeof *c->entries, id_compare);
 	c->count = count;
@@ -260,8 +274,8 @@ const struct peer_file *auth_lookup(struct auth_cache *c, const struct peer_id *
 	int64_t age_ns = (int64_t)(now.tv_sec - c->loaded.tv_sec) * 1000000000 +
 	    (now.tv_nsec - c->loaded.tv_nsec);
 	bool never = c->loaded.tv_sec == 0 && c->loaded.tv_nsec == 0;
-	if (never || age_ns >= (int64_t)AUTH_RELOAD_SECONDS * 1000000000)
-		auth_reload(c);
+	if ((never || age_ns >= (int64_t)AUTH_RELOAD_SECONDS * 1000000000) && auth_reload(c) == -1)
+		log_warn("reading %s", c->confdir);
 	return auth_listed(c, id);
 }
 

@@ -48,9 +48,9 @@ static inline enum datagram_kind datagram_parse(const uint8_t *data, size_t len,
 	return len == ID_BYTES ? DATAGRAM_KEEPALIVE : DATAGRAM_PACKET;
 }
 
-// A datagram as recvmmsg left it: DATAGRAM_SHORT also stands for one larger
-// than its buffer.  Counts the drop of either.
-enum datagram_kind datagram_received(const struct mmsghdr *m, struct peer_id *sender);
+// A datagram as udp_receive_batch left it: DATAGRAM_SHORT also stands for
+// one larger than its buffer.  Counts the drop of either.
+enum datagram_kind datagram_received(const udp_message *m, struct peer_id *sender);
 
 // What a peer's file in CONFDIR says: nothing but white space is plain
 // mode; 64 hexadecimal digits and an optional newline are a key, keyed
@@ -95,7 +95,9 @@ enum { AUTH_RELOAD_SECONDS = 1 };
 // What CONFDIR says of id, from a listing at most AUTH_RELOAD_SECONDS old;
 // null when it has no file for id.  A bad or loose file is logged once.
 const struct peer_file *auth_lookup(struct auth_cache *c, const struct peer_id *id);
-// Reads CONFDIR now.  Returns 0, or -1 with errno (the list is then empty).
+// Reads CONFDIR now.  Returns 0, or -1 with errno: the list is then empty
+// when CONFDIR could not be opened, and stays as it was when it could not be
+// read through.
 int auth_reload(struct auth_cache *c);
 // What CONFDIR said of id when it was last listed (the file is read now if
 // it was not yet); null when it had no file for id.

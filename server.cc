@@ -142,7 +142,7 @@ static bool client_tunnel_up(struct server *s, struct peer *p)
 		log_warn("client %s: setting MTU %d on %s", p->id_text, mtu, p->tun_name);
 		goto fail;
 	}
-	if (pipe2(control, O_CLOEXEC | O_NONBLOCK) == -1) {
+	if (pipe_cloexec(control, O_NONBLOCK) == -1) {
 		log_warn("client %s: control pipe", p->id_text);
 		goto fail;
 	}
@@ -420,7 +420,7 @@ static void keyed_datagram(struct server *s, struct peer *p, const struct peer_i
 		keyed_data(s, p, data, len, from, local);
 }
 
-static void server_datagram(struct server *s, struct mmsghdr *m, const struct udp_addr *from)
+static void server_datagram(struct server *s, udp_message *m, const struct udp_addr *from)
 {
 	uint8_t *data = (uint8_t *)m->msg_hdr.msg_iov->iov_base;
 	size_t len = m->msg_len;

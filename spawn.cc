@@ -15,18 +15,28 @@
 
 extern char **environ;
 
-void signals_reset(void)
+// Sets the handlers jtunnel installs to their defaults, those in ignored
+// to SIG_IGN instead, then unblocks every signal.
+static void signals_set(const sigset_t *ignored)
 {
 	static const int handled[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGALRM, SIGUSR1, SIGUSR2,
 		SIGPIPE };
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_DFL;
-	for (int sig : handled)
+	for (int sig : handled) {
+		sa.sa_handler = sigismember(ignored, sig) ? SIG_IGN : SIG_DFL;
 		sigaction(sig, &sa, NULL);
+	}
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+void signals_reset(void)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	signals_set(&none);
 }
 
 // The environment for PROG: ours less any stale TUN_ variables, plus its own.
@@ -68,7 +78,7 @@ pid_t prog_spawn(char *const argv[], const char *tun_name, const char *client_id
 	// The child reports a failed exec through this pipe; a successful exec
 	// closes it, so the read below waits for the exec, never for PROG.
 	int report[2];
-	if (pipe2(report, O_CLOEXEC) == -1) {
+	if (pipe_cloexec(report, 0) == -1) {
 		log_warn("cannot run PROG %s for %s: pipe", argv[0], who);
 		free(env);
 		return -1;
@@ -79,8 +89,11 @@ pid_t prog_spawn(char *const argv[], const char *tun_name, const char *client_id
 		close(report[0]);
 		signals_reset();
 		int null = open("/dev/null", O_RDONLY);
+		// execvp searches PATH as execvpe would and passes environ on;
+		// set here, in the child, it changes nothing in jtunnel.
+		environ = env;
 		if (exit_with_parent(parent) == -1 || setpgid(0, 0) == -1 || null == -1 ||
-		    dup2(null, 0) == -1 || execvpe(argv[0], argv, env) == -1) {
+		    dup2(null, 0) == -1 || execvp(argv[0], argv) == -1) {
 			int err = errno;
 			ssize_t w = write(report[1], &err, sizeof err);
 			(void)w;
@@ -135,18 +148,27 @@ void prog_report(const char *prog, const char *who, int status)
 
 pid_t fork_forwarder(void)
 {
+	// Its parent's word comes with SIGUSR1 (forward.h), at any time, the
+	// first right after the fork; until the forwarding loop catches it, it
+	// must not kill.  The status (SIGUSR2) is the parent's to give.  Both
+	// stay blocked from before the fork until the child ignores them, so
+	// that neither ever meets the default action in the child.
+	sigset_t parents, saved;
+	sigemptyset(&parents);
+	sigaddset(&parents, SIGUSR1);
+	sigaddset(&parents, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &parents, &saved);
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid == 0) {
 		if (exit_with_parent(parent) == -1)
 			fatal("forwarding process: parent death signal");
-		signals_reset();
-		// Its parent's word comes with SIGUSR1 (forward.h), at any time;
-		// until the forwarding loop catches it, it must not kill.  The
-		// status (SIGUSR2) is the parent's to give.
-		signal(SIGUSR1, SIG_IGN);
-		signal(SIGUSR2, SIG_IGN);
+		signals_set(&parents);
+		return 0;
 	}
+	int err = errno;
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	errno = err;
 	return pid;
 }
 
@@ -194,7 +216,11 @@ void signals_watch(void)
 
 void ticks_start(long ms)
 {
-	struct itimerval every = { { ms / 1000, ms % 1000 * 1000 }, { ms / 1000, ms % 1000 * 1000 } };
+	// suseconds_t is an int on NetBSD and macOS: no narrowing in braces.
+	struct itimerval every;
+	every.it_interval.tv_sec = (time_t)(ms / 1000);
+	every.it_interval.tv_usec = (suseconds_t)(ms % 1000 * 1000);
+	every.it_value = every.it_interval;
 	if (setitimer(ITIMER_REAL, &every, NULL) == -1)
 		fatal("interval timer");
 }

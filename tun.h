@@ -66,6 +66,26 @@ int random_bytes(void *buf, size_t len);
 void *secret_pages_map(size_t len, bool *wiped_on_fork);
 void secret_pages_unmap(void *pages, size_t len);
 
+// A socket, close-on-exec.  Returns it, or -1 with errno.
+int socket_cloexec(int family, int type, int protocol);
+
+// A pipe, both ends close-on-exec and with flags (0 or O_NONBLOCK) set.
+// Returns 0, or -1 with errno.
+int pipe_cloexec(int fds[2], int flags);
+
+// getopt(3) as POSIX has it on every system: the options end at the first
+// operand, and a scan can start over.  glibc's getopt moves options found
+// after operands to the front unless the option string starts with '+',
+// which the BSDs' getopt would take for an option letter.
+#if defined(__GLIBC__)
+#define GETOPT_POSIX_ORDER "+"
+#else
+#define GETOPT_POSIX_ORDER ""
+#endif
+
+// Makes the next getopt(3) scan start afresh at argv[1].
+void getopt_restart(void);
+
 // The local address a datagram was sent to, so a reply leaves from it.
 struct udp_local {
 	int family;		// 0 (unknown: let the kernel choose), AF_INET or AF_INET6
@@ -89,6 +109,23 @@ void udp_local_from_control(struct msghdr *msg, struct udp_local *local);
 // Writes control data that makes a sent datagram leave from local into
 // control (UDP_CONTROL_ROOM bytes).  Returns its length, 0 when local is unknown.
 size_t udp_local_to_control(const struct udp_local *local, void *control);
+
+// One received datagram: its header, and its length once received.  Where
+// the system has recvmmsg(2) (MSG_WAITFORONE comes with it: Linux, FreeBSD,
+// NetBSD, OpenBSD), this is its struct mmsghdr; elsewhere (macOS) a struct
+// with the same members.
+#if defined(MSG_WAITFORONE)
+typedef struct mmsghdr udp_message;
+#else
+struct udp_message {
+	struct msghdr msg_hdr;
+	unsigned int msg_len;
+};
+#endif
+
+// Waits for a datagram on fd, then takes those already queued, up to count
+// in all.  Returns how many, or -1 with errno.
+int udp_receive_batch(int fd, udp_message *msgs, unsigned int count);
 
 // Lets the kernel fragment outgoing datagrams larger than the path MTU
 // instead of dropping them.  Returns 0, or -1 with errno.

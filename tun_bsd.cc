@@ -3,9 +3,10 @@
 // procctl(2) and kqueue(2).  Each call below names the page it comes from;
 // where a page is silent or out of date, the system's kernel source is named.
 //
-// Not built or run on any of these systems (jtunnel's machines run Linux):
-// written from their documentation only.  The framing it relies on,
-// tun_frame.cc, is unit-tested on Linux by t/tun_frame_test.
+// Never run on any of these systems (jtunnel's machines run Linux): written
+// from their documentation, and compiled against each one's headers by make
+// check-bsd.  The framing it relies on, tun_frame.cc, is unit-tested on
+// Linux by t/tun_frame_test.
 
 // macOS declares the RFC 3542 IPv6 socket options only when asked to.
 #define __APPLE_USE_RFC_3542 1
@@ -84,9 +85,9 @@ static_assert((int)TUN_NAME_MAX <= IFNAMSIZ, "interface names must fit tun.h");
 // A socket to carry interface ioctls (netintro(4)); IPv4 may be absent.
 static int ifreq_socket(void)
 {
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int fd = socket_cloexec(AF_INET, SOCK_DGRAM, 0);
 	if (fd == -1)
-		fd = socket(AF_INET6, SOCK_DGRAM, 0);
+		fd = socket_cloexec(AF_INET6, SOCK_DGRAM, 0);
 	return fd;
 }
 
@@ -205,7 +206,7 @@ static int tun_open_device(char name[TUN_NAME_MAX])
 
 static int tun_open_device(char name[TUN_NAME_MAX])
 {
-	int fd = socket(PF_SYSTEM, SOCK_DGRAM, SYSPROTO_CONTROL);
+	int fd = socket_cloexec(PF_SYSTEM, SOCK_DGRAM, SYSPROTO_CONTROL);
 	if (fd == -1)
 		return -1;
 	struct ctl_info info;
@@ -218,7 +219,7 @@ static int tun_open_device(char name[TUN_NAME_MAX])
 	addr.ss_sysaddr = AF_SYS_CONTROL;
 	addr.sc_unit = 0;
 	socklen_t len = TUN_NAME_MAX;
-	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 || ioctl(fd, CTLIOCGINFO, &info) == -1)
+	if (ioctl(fd, CTLIOCGINFO, &info) == -1)
 		goto fail;
 	addr.sc_id = info.ctl_id;
 	if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == -1 ||
@@ -459,6 +460,96 @@ int exit_with_parent(pid_t parent_pid)
 }
 #endif
 
+// arc4random(3): a cryptographic generator in libc seeded by the kernel,
+// ChaCha20 on FreeBSD (since 12), NetBSD (since 7) and OpenBSD (since 5.5),
+// corecrypto's on macOS; it cannot fail.
+int random_bytes(void *buf, size_t len)
+{
+	arc4random_buf(buf, len);
+	return 0;
+}
+
+// SOCK_CLOEXEC and pipe2(2) came together on each BSD (FreeBSD 10, NetBSD 6,
+// OpenBSD 5.7, DragonFly 4.2).  macOS has neither: the flag is set just
+// after the call, and as jtunnel runs one thread no exec comes between.
+#if defined(SOCK_CLOEXEC)
+int socket_cloexec(int family, int type, int protocol)
+{
+	return socket(family, type | SOCK_CLOEXEC, protocol);
+}
+
+int pipe_cloexec(int fds[2], int flags)
+{
+	return pipe2(fds, O_CLOEXEC | flags);
+}
+#else
+// Sets FD_CLOEXEC and the status flags (O_NONBLOCK or 0) on fd.
+static int fd_set_flags(int fd, int flags)
+{
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+		return -1;
+	if (flags != 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | flags) == -1)
+		return -1;
+	return 0;
+}
+
+int socket_cloexec(int family, int type, int protocol)
+{
+	int fd = socket(family, type, protocol);
+	if (fd != -1 && fd_set_flags(fd, 0) == -1) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+int pipe_cloexec(int fds[2], int flags)
+{
+	if (pipe(fds) == -1)
+		return -1;
+	if (fd_set_flags(fds[0], flags) == -1 || fd_set_flags(fds[1], flags) == -1) {
+		int saved = errno;
+		close(fds[0]);
+		close(fds[1]);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+#endif
+
+void getopt_restart(void)
+{
+	// getopt(3): optreset starts a new scan; optind names where it begins
+	// (0 would make it take argv[0] for an operand and end at once).
+	optreset = 1;
+	optind = 1;
+}
+
+#if defined(MSG_WAITFORONE)
+// recvmmsg(2): FreeBSD 11, NetBSD 7, OpenBSD 7.2.
+int udp_receive_batch(int fd, udp_message *msgs, unsigned int count)
+{
+	return (int)recvmmsg(fd, msgs, count, MSG_WAITFORONE, NULL);
+}
+#else
+// One recvmsg(2) that waits, then more that do not, as recvmmsg with
+// MSG_WAITFORONE would.  An error after the first datagram ends the batch.
+int udp_receive_batch(int fd, udp_message *msgs, unsigned int count)
+{
+	unsigned int n = 0;
+	for (; n < count; n++) {
+		ssize_t len = recvmsg(fd, &msgs[n].msg_hdr, n == 0 ? 0 : MSG_DONTWAIT);
+		if (len == -1)
+			break;
+		msgs[n].msg_len = (unsigned int)len;
+	}
+	return n > 0 ? (int)n : -1;
+}
+#endif
+
 int udp_enable_local_address(int fd, int family)
 {
 	int on = 1;
@@ -473,7 +564,7 @@ int udp_enable_local_address(int fd, int family)
 
 void udp_local_from_control(struct msghdr *msg, struct udp_local *local)
 {
-	local->family = 0;
+	memset(local, 0, sizeof *local);
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVDSTADDR &&
 		    c->cmsg_len >= CMSG_LEN(sizeof local->addr.v4)) {

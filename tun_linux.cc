@@ -23,9 +23,9 @@ enum { TUN_QUEUE_PACKETS = 1000 };
 // An ioctl on the named interface through a throwaway socket.
 static int interface_ioctl(const char *name, unsigned long request, struct ifreq *ifr)
 {
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int fd = socket_cloexec(AF_INET, SOCK_DGRAM, 0);
 	if (fd == -1)
-		fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		fd = socket_cloexec(AF_INET6, SOCK_DGRAM, 0);
 	if (fd == -1)
 		return -1;
 	strncpy(ifr->ifr_name, name, IFNAMSIZ - 1);
@@ -142,6 +142,27 @@ void *secret_pages_map(size_t len, bool *wiped_on_fork)
 void secret_pages_unmap(void *pages, size_t len)
 {
 	munmap(pages, len);
+}
+
+int socket_cloexec(int family, int type, int protocol)
+{
+	return socket(family, type | SOCK_CLOEXEC, protocol);
+}
+
+int pipe_cloexec(int fds[2], int flags)
+{
+	return pipe2(fds, O_CLOEXEC | flags);
+}
+
+void getopt_restart(void)
+{
+	// glibc and musl: optind 0 starts a new scan, its state reset.
+	optind = 0;
+}
+
+int udp_receive_batch(int fd, udp_message *msgs, unsigned int count)
+{
+	return recvmmsg(fd, msgs, count, MSG_WAITFORONE, NULL);
 }
 
 int udp_enable_local_address(int fd, int family)

@@ -16,6 +16,9 @@ deps_packages() {
 		strip:binutils readelf:binutils file:file musl-gcc:musl-tools
 		=python3-cryptography" ;;
 	fuzz) echo "clang++-14:clang-14 =libclang-rt-14-dev =libsodium-dev =libssl-dev" ;;
+	bsd) echo "clang++:clang llvm-nm:llvm c++filt:binutils make:make" ;;
+	cross) echo "mips-linux-gnu-g++:g++-mips-linux-gnu arm-linux-gnueabihf-g++:g++-arm-linux-gnueabihf
+		qemu-mips:qemu-user qemu-arm:qemu-user" ;;
 	bench) echo "ip:iproute2 ss:iproute2 ping:iputils-ping iperf3:iperf3 jq:jq strace:strace timeout:coreutils" ;;
 	esac
 }

@@ -18,6 +18,9 @@
 bats_require_minimum_version 1.5.0
 
 JTUNNEL=${JTUNNEL:-$PWD/jtunnel}
+# The binary cli_start runs: another build's, for a run that checks that
+# the two work together (t/cross-check: a MIPS client, this host's server).
+JTUNNEL_CLIENT=${JTUNNEL_CLIENT:-$JTUNNEL}
 # The run prefix: t/run exports one for the whole run; kept short because
 # it ends up in namespace names.
 JT_RUN=${JT_RUN:-jt$(printf %04x $((RANDOM)))}
@@ -169,10 +172,11 @@ pid_dead() { ! proc_alive "$@"; }
 #   JT_EXEC   words put before jtunnel inside the namespace (setpriv ...)
 #   JT_CANARY set: a "canary" process (sleep) shares jtunnel's process
 #             group; canary_alive NAME tells whether it was spared
+#   JT_BIN    the binary (default $JTUNNEL)
 jt_start() {
 	local name=$1 ns=$2
 	shift 2
-	local cmd=(ip netns exec "$ns" ${JT_EXEC:-} "$JTUNNEL" "$@")
+	local cmd=(ip netns exec "$ns" ${JT_EXEC:-} "${JT_BIN:-$JTUNNEL}" "$@")
 	if [[ -n ${JT_WRAP:-} ]]; then
 		cmd=(unshare --mount --propagation private
 			bash -c "$JT_WRAP"' && exec "$@"' wrap "${cmd[@]}")
@@ -228,7 +232,7 @@ cli_start() {
 	[[ -n ${CID-$(cid "$n")} ]] && args+=(-i "${CID-$(cid "$n")}")
 	args+=(-c "${CONF:-$T/conf/c$n}" "$@" "${ADDR:-$(u4 "$n" 1)}" "${PORT:-$SRV_PORT}"
 		"${PROG:-$T/prog.sh}" "$name" c "$n" ${PROG_OPTS:-})
-	jt_start "$name" "${NS:-${!nsvar}}" "${args[@]}"
+	JT_BIN=$JTUNNEL_CLIENT jt_start "$name" "${NS:-${!nsvar}}" "${args[@]}"
 }
 
 # jt_wait_exit NAME [SECONDS]: waits (bounded) for jtunnel NAME to exit and
