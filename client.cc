@@ -288,14 +288,15 @@ static void client_tick(struct client *c)
 {
 	c->now = clock_ms();
 	int64_t timeout = (int64_t)c->o->timeout_seconds * 1000;
-	if (liveness_silent(&c->live, c->now, timeout) && c->now - c->recovered >= timeout)
+	if (liveness_silent(&c->live, c->now, timeout) && ticks_past(c->now, c->recovered, timeout))
 		path_recover(c);
 	if (c->kick && c->tx > 0) {
 		c->kick = false;
 		kill(c->tx, SIGUSR1);
 	}
 	int64_t every = (int64_t)c->o->keepalive_seconds * 1000;
-	if (every > 0 && c->now - c->keepalive_asked >= every && (!c->keyed || c->current.live)) {
+	if (every > 0 && ticks_past(c->now, c->keepalive_asked, every) &&
+	    (!c->keyed || c->current.live)) {
 		c->keepalive_asked = c->now;
 		client_tell(c, CONTROL_KEEPALIVE, NULL, 0);
 	}

@@ -44,7 +44,7 @@ void liveness_carrier(struct liveness *l, bool on)
 
 bool liveness_silent(struct liveness *l, int64_t now, int64_t timeout_ms)
 {
-	if (timeout_ms == 0 || now - l->heard < timeout_ms)
+	if (timeout_ms == 0 || !ticks_past(now, l->heard, timeout_ms))
 		return false;
 	if (!l->off)
 		liveness_carrier(l, false);

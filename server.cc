@@ -217,7 +217,7 @@ static void plain_datagram(struct server *s, struct peer *p, uint8_t *data, size
 		client_moved(p, from, local);
 	if (len > ID_BYTES) {
 		client_packet(p, data + ID_BYTES, len - ID_BYTES);
-	} else if (s->now - p->keepalive_answered >= PLAIN_KEEPALIVE_ANSWER_MS) {
+	} else if (ticks_past(s->now, p->keepalive_answered, PLAIN_KEEPALIVE_ANSWER_MS)) {
 		// Unauthenticated, so answered at most once a second.
 		p->keepalive_answered = s->now;
 		client_tell(p, CONTROL_KEEPALIVE, NULL, 0);

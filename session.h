@@ -31,6 +31,14 @@ void session_timers_init(void);
 // A monotonic clock in milliseconds: read once per tick, never per packet.
 int64_t clock_ms(void);
 
+// Whether ms have passed from since to now, both read at ticks: a tick read
+// a millisecond early still counts, or an interval of N ticks would now and
+// then take N + 1.
+static inline bool ticks_past(int64_t now, int64_t since, int64_t ms)
+{
+	return now - since >= ms - session_timers.tick / 2;
+}
+
 // Which counters were seen, RFC 6479 style: a ring of 64-bit words over the
 // REPLAY_WINDOW counters below the highest one, cleared as it moves on.
 enum { REPLAY_WINDOW = 2048, REPLAY_WORDS = REPLAY_WINDOW / 64 + 1 };
