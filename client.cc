@@ -374,6 +374,7 @@ static bool plain_from_server(struct client *c, const struct peer_id *id)
 	}
 	c->server_id = *id;
 	c->server_known = true;
+	liveness_name(&c->live, "server", id);
 	log_debug("server %s seen at %s", id_format(id, text), addr_format(&c->server, where));
 	return true;
 }

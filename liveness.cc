@@ -7,11 +7,16 @@
 #include "peer.h"
 #include "log.h"
 
-void liveness_start(struct liveness *l, const char *role, const struct peer_id *id, int tun_fd,
-    const char *tun_name, int64_t now)
+void liveness_name(struct liveness *l, const char *role, const struct peer_id *id)
 {
 	char text[ID_TEXT_MAX];
 	snprintf(l->who, sizeof l->who, "%s%s%s", role, id ? " " : "", id ? id_format(id, text) : "");
+}
+
+void liveness_start(struct liveness *l, const char *role, const struct peer_id *id, int tun_fd,
+    const char *tun_name, int64_t now)
+{
+	liveness_name(l, role, id);
 	l->tun_fd = tun_fd;
 	l->tun_name = tun_name;
 	l->heard = now;

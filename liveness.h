@@ -25,6 +25,9 @@ struct liveness {
 // Starts l for a peer heard now; id may be null (not known yet).
 void liveness_start(struct liveness *l, const char *role, const struct peer_id *id, int tun_fd,
     const char *tun_name, int64_t now);
+// Names the peer in the log and the status: its role, and its identifier
+// (id null: not known yet).
+void liveness_name(struct liveness *l, const char *role, const struct peer_id *id);
 void liveness_carrier(struct liveness *l, bool on);
 
 // For each datagram accepted from the peer: counts it, and turns the
