@@ -10,113 +10,59 @@
 // r's clamping (section 2.5.1), on its two little-endian 64-bit halves.
 static const uint64_t clamp_low = 0x0ffffffc0fffffffULL, clamp_high = 0x0ffffffc0ffffffcULL;
 
-#if POLY1305_RADIX_44
-// Limbs of 44, 44 and 42 bits; products in 128 bits.
+#if POLY1305_64BIT
+// h = h0 + h1 2^64 + h2 2^128, with h2 at most 4 between blocks (6 with a
+// block added); r = r0 + r1 2^64.  Products in 128 bits.
 __extension__ typedef unsigned __int128 u128;
-static const uint64_t mask44 = ((uint64_t)1 << 44) - 1, mask42 = ((uint64_t)1 << 42) - 1;
-// The 2^128 bit that full blocks get (section 2.5.1), in the top limb.
-static const uint64_t block_bit = (uint64_t)1 << 40;
+// The 2^128 bit that full blocks get (section 2.5.1), in h2.
+static const uint64_t block_bit = 1;
 
-// Splits a 128-bit number, given as two 64-bit halves, into limbs.
-static void split(uint64_t limb[3], uint64_t low, uint64_t high)
+const char poly1305_implementation[] = "64-bit limbs";
+
+static inline uint64_t high_half(u128 v)
 {
-	limb[0] = low & mask44;
-	limb[1] = (low >> 44 | high << 20) & mask44;
-	limb[2] = high >> 24;
+	return (uint64_t)(v >> 64);
 }
 
-// h = h * r modulo p, partly reduced: limbs below 2^44, 2^44 + 2^14, 2^42.
-// The parts of a product at 2^132 and above come back times 4 * 5.
-static inline void multiply(uint64_t h[3], const uint64_t r[3])
+// Adds b to a, returns the carry.
+static inline uint64_t add_carry(uint64_t *a, uint64_t b)
 {
-	u128 d0 = (u128)h[0] * r[0] + (u128)h[1] * (r[2] * 20) + (u128)h[2] * (r[1] * 20);
-	u128 d1 = (u128)h[0] * r[1] + (u128)h[1] * r[0] + (u128)h[2] * (r[2] * 20);
-	u128 d2 = (u128)h[0] * r[2] + (u128)h[1] * r[1] + (u128)h[2] * r[0];
-	h[0] = (uint64_t)d0 & mask44;
-	d1 += (uint64_t)(d0 >> 44);
-	h[1] = (uint64_t)d1 & mask44;
-	d2 += (uint64_t)(d1 >> 44);
-	h[2] = (uint64_t)d2 & mask42;
-	h[0] += (uint64_t)(d2 >> 42) * 5;
-	h[1] += h[0] >> 44;
-	h[0] &= mask44;
-}
-
-// The block at m, as limbs, with the 2^128 bit or not.
-static inline void block_limbs(uint64_t limb[3], const uint8_t *m, uint64_t top_bit)
-{
-	uint64_t low = load64_le(m), high = load64_le(m + 8);
-	limb[0] = low & mask44;
-	limb[1] = (low >> 44 | high << 20) & mask44;
-	limb[2] = high >> 24 | top_bit;
-}
-
-// A power of r with its limbs times 20, for the products below.
-struct power {
-	uint64_t p0, p1, p2, p1_20, p2_20;
-};
-
-static inline void power_of(struct power *p, const uint64_t r[3])
-{
-	p->p0 = r[0], p->p1 = r[1], p->p2 = r[2], p->p1_20 = r[1] * 20, p->p2_20 = r[2] * 20;
-}
-
-// Adds the product of a number's limbs and a power of r to d.
-static inline void add_product(u128 d[3], const uint64_t a[3], const struct power *p)
-{
-	d[0] += (u128)a[0] * p->p0 + (u128)a[1] * p->p2_20 + (u128)a[2] * p->p1_20;
-	d[1] += (u128)a[0] * p->p1 + (u128)a[1] * p->p0 + (u128)a[2] * p->p2_20;
-	d[2] += (u128)a[0] * p->p2 + (u128)a[1] * p->p1 + (u128)a[2] * p->p0;
+	return __builtin_add_overflow(*a, b, a);
 }
 
 static void poly1305_blocks(struct poly1305_state *st, const uint8_t *m, size_t len, uint64_t top_bit)
 {
-	uint64_t h[3] = {st->h[0], st->h[1], st->h[2]};
-	// Four blocks at a time: h = (h + m0) r^4 + m1 r^3 + m2 r^2 + m3 r,
-	// four products that do not wait for each other, reduced once.
-	if (len >= 4 * POLY1305_BLOCK_BYTES) {
-		for (; st->powers < POLY1305_POWERS; st->powers++) {
-			memcpy(st->r[st->powers], st->r[st->powers - 1], sizeof st->r[0]);
-			multiply(st->r[st->powers], st->r[0]);
-		}
-		struct power r4, r3, r2, r1;
-		power_of(&r4, st->r[3]), power_of(&r3, st->r[2]), power_of(&r2, st->r[1]), power_of(&r1, st->r[0]);
-		for (; len >= 4 * POLY1305_BLOCK_BYTES; len -= 4 * POLY1305_BLOCK_BYTES, m += 4 * POLY1305_BLOCK_BYTES) {
-			uint64_t a[3];
-			u128 d[3] = {0, 0, 0};
-			block_limbs(a, m, top_bit);
-			a[0] += h[0], a[1] += h[1], a[2] += h[2];
-			add_product(d, a, &r4);
-			block_limbs(a, m + 16, top_bit);
-			add_product(d, a, &r3);
-			block_limbs(a, m + 32, top_bit);
-			add_product(d, a, &r2);
-			block_limbs(a, m + 48, top_bit);
-			add_product(d, a, &r1);
-			// Each d below 2^97, so the carries fit in 64 bits.
-			h[0] = (uint64_t)d[0] & mask44;
-			d[1] += (uint64_t)(d[0] >> 44);
-			h[1] = (uint64_t)d[1] & mask44;
-			d[2] += (uint64_t)(d[1] >> 44);
-			h[2] = (uint64_t)d[2] & mask42;
-			h[0] += (uint64_t)(d[2] >> 42) * 5;
-			h[1] += h[0] >> 44;
-			h[0] &= mask44;
-		}
-	}
+	const uint64_t r0 = st->r[0], r1 = st->r[1];
+	// r1 is a multiple of 4 (the clamp), so a part h r1 at 2^128 is
+	// (h r1 / 4) 2^130 = h (r1 / 4) 5 modulo p: h times r1_5_4.
+	const uint64_t r1_5_4 = r1 + (r1 >> 2);
+	uint64_t h0 = st->h[0], h1 = st->h[1], h2 = st->h[2];
 	for (; len >= POLY1305_BLOCK_BYTES; len -= POLY1305_BLOCK_BYTES, m += POLY1305_BLOCK_BYTES) {
-		uint64_t a[3];
-		block_limbs(a, m, top_bit);
-		h[0] += a[0], h[1] += a[1], h[2] += a[2];
-		multiply(h, st->r[0]);
+		uint64_t carry = add_carry(&h0, load64_le(m));
+		uint64_t carry2 = add_carry(&h1, load64_le(m + 8));
+		carry2 += add_carry(&h1, carry);
+		h2 += carry2 + top_bit;
+
+		// d0 + d1 2^64 + d2 2^128 = h r modulo p; each below 2^126.
+		u128 d0 = (u128)h0 * r0 + (u128)h1 * r1_5_4;
+		u128 d1 = (u128)h0 * r1 + (u128)h1 * r0 + (u128)(h2 * r1_5_4) + high_half(d0);
+		uint64_t d2 = h2 * r0 + high_half(d1);
+
+		// The bits of d2 from 2^130 up come back times 5.
+		h0 = (uint64_t)d0;
+		h1 = (uint64_t)d1;
+		h2 = d2 & 3;
+		carry = add_carry(&h0, (d2 & ~(uint64_t)3) + (d2 >> 2));
+		carry = add_carry(&h1, carry);
+		h2 += carry;
 	}
-	st->h[0] = h[0], st->h[1] = h[1], st->h[2] = h[2];
+	st->h[0] = h0, st->h[1] = h1, st->h[2] = h2;
 }
 
 void poly1305_init(struct poly1305_state *st, const uint8_t key[POLY1305_KEY_BYTES])
 {
-	split(st->r[0], load64_le(key) & clamp_low, load64_le(key + 8) & clamp_high);
-	st->powers = 1;
+	st->r[0] = load64_le(key) & clamp_low;
+	st->r[1] = load64_le(key + 8) & clamp_high;
 	st->h[0] = st->h[1] = st->h[2] = 0;
 	memcpy(st->s, key + 16, sizeof st->s);
 	st->buffered = 0;
@@ -126,33 +72,30 @@ void poly1305_init(struct poly1305_state *st, const uint8_t key[POLY1305_KEY_BYT
 static void poly1305_finish(struct poly1305_state *st, uint8_t tag[POLY1305_TAG_BYTES])
 {
 	uint64_t h0 = st->h[0], h1 = st->h[1], h2 = st->h[2];
-	h2 += h1 >> 44, h1 &= mask44;
-	h0 += (h2 >> 42) * 5, h2 &= mask42;
-	h1 += h0 >> 44, h0 &= mask44;
-	h2 += h1 >> 44, h1 &= mask44;
-	h0 += (h2 >> 42) * 5, h2 &= mask42;
-	h1 += h0 >> 44, h0 &= mask44;
-	// Now h < 2^130.  g = h + 5 - 2^130 is h - p; it is negative (its top
-	// bit set) exactly when h < p already.
-	uint64_t g0 = h0 + 5;
-	uint64_t g1 = h1 + (g0 >> 44);
-	uint64_t g2 = h2 + (g1 >> 44) - ((uint64_t)1 << 42);
-	g0 &= mask44, g1 &= mask44;
-	uint64_t keep_h = (uint64_t)0 - (g2 >> 63);
-	h0 = (h0 & keep_h) | (g0 & ~keep_h);
-	h1 = (h1 & keep_h) | (g1 & ~keep_h);
-	h2 = (h2 & keep_h) | (g2 & ~keep_h);
+	uint64_t carry = add_carry(&h0, (h2 >> 2) * 5);
+	carry = add_carry(&h1, carry);
+	h2 = (h2 & 3) + carry;
+	// Now h < 2^130.  g = h + 5 is h - p + 2^130; it reaches 2^130
+	// exactly when h >= p, and then its low 128 bits are those of h - p.
+	uint64_t g0 = h0, g1 = h1;
+	carry = add_carry(&g0, 5);
+	carry = add_carry(&g1, carry);
+	uint64_t take_g = (uint64_t)0 - ((h2 + carry) >> 2);
+	h0 = (h0 & ~take_g) | (g0 & take_g);
+	h1 = (h1 & ~take_g) | (g1 & take_g);
 
-	u128 low = (u128)(h0 | h1 << 44) + load64_le(st->s);
-	uint64_t high = (h1 >> 20 | h2 << 24) + load64_le(st->s + 8) + (uint64_t)(low >> 64);
-	store64_le(tag, (uint64_t)low);
-	store64_le(tag + 8, high);
+	carry = add_carry(&h0, load64_le(st->s));
+	h1 += load64_le(st->s + 8) + carry;
+	store64_le(tag, h0);
+	store64_le(tag + 8, h1);
 }
 
 #else
 // Limbs of 26 bits; products of two limbs in 64 bits.
 static const uint32_t mask26 = ((uint32_t)1 << 26) - 1;
 static const uint32_t block_bit = (uint32_t)1 << 24;
+
+const char poly1305_implementation[] = "32-bit limbs of 26 bits";
 
 static void split(uint32_t limb[5], uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3)
 {
@@ -170,7 +113,7 @@ static inline uint64_t mul(uint32_t a, uint32_t b)
 
 static void poly1305_blocks(struct poly1305_state *st, const uint8_t *m, size_t len, uint32_t top_bit)
 {
-	const uint32_t r0 = st->r[0][0], r1 = st->r[0][1], r2 = st->r[0][2], r3 = st->r[0][3], r4 = st->r[0][4];
+	const uint32_t r0 = st->r[0], r1 = st->r[1], r2 = st->r[2], r3 = st->r[3], r4 = st->r[4];
 	// The parts of a product at 2^130 and above come back times 5.
 	const uint32_t r1_5 = r1 * 5, r2_5 = r2 * 5, r3_5 = r3 * 5, r4_5 = r4 * 5;
 	uint32_t h0 = st->h[0], h1 = st->h[1], h2 = st->h[2], h3 = st->h[3], h4 = st->h[4];
@@ -207,8 +150,8 @@ static void poly1305_blocks(struct poly1305_state *st, const uint8_t *m, size_t 
 void poly1305_init(struct poly1305_state *st, const uint8_t key[POLY1305_KEY_BYTES])
 {
 	uint64_t low = load64_le(key) & clamp_low, high = load64_le(key + 8) & clamp_high;
-	split(st->r[0], (uint32_t)low, (uint32_t)(low >> 32), (uint32_t)high, (uint32_t)(high >> 32));
-	for (int i = 0; i < POLY1305_LIMBS; i++)
+	split(st->r, (uint32_t)low, (uint32_t)(low >> 32), (uint32_t)high, (uint32_t)(high >> 32));
+	for (int i = 0; i < POLY1305_H_LIMBS; i++)
 		st->h[i] = 0;
 	memcpy(st->s, key + 16, sizeof st->s);
 	st->buffered = 0;

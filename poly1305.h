@@ -9,28 +9,31 @@
 
 enum { POLY1305_KEY_BYTES = 32, POLY1305_TAG_BYTES = 16, POLY1305_BLOCK_BYTES = 16 };
 
-// Where the compiler has 128-bit products, numbers are three limbs of 44
-// bits; otherwise five of 26 bits, with 32x32->64-bit multiplies only.
-// -DPOLY1305_32BIT forces the latter (for tests).
+// Where the compiler has 128-bit products, the widest limbs there are:
+// the accumulator in two 64-bit limbs and a few bits above, r in two
+// 64-bit limbs; otherwise five limbs of 26 bits, with 32x32->64-bit
+// multiplies only.  -DPOLY1305_32BIT forces the latter (for tests).
 #if defined(__SIZEOF_INT128__) && !defined(POLY1305_32BIT)
-#define POLY1305_RADIX_44 1
+#define POLY1305_64BIT 1
 typedef uint64_t poly1305_limb;
-// r, r^2, r^3 and r^4, for four blocks at a time.
-enum { POLY1305_LIMBS = 3, POLY1305_POWERS = 4 };
+enum { POLY1305_R_LIMBS = 2, POLY1305_H_LIMBS = 3 };
 #else
-#define POLY1305_RADIX_44 0
+#define POLY1305_64BIT 0
 typedef uint32_t poly1305_limb;
-enum { POLY1305_LIMBS = 5, POLY1305_POWERS = 1 };
+enum { POLY1305_R_LIMBS = 5, POLY1305_H_LIMBS = 5 };
 #endif
 
 struct poly1305_state {
-	poly1305_limb r[POLY1305_POWERS][POLY1305_LIMBS];	// the clamped r, its powers
-	int powers;				// how many of them are computed
-	poly1305_limb h[POLY1305_LIMBS];	// the accumulator
+	poly1305_limb r[POLY1305_R_LIMBS];	// the clamped r
+	poly1305_limb h[POLY1305_H_LIMBS];	// the accumulator
 	uint8_t s[16];				// added at the end
 	uint8_t buffer[POLY1305_BLOCK_BYTES];	// a partial block not yet taken
 	size_t buffered;
 };
+
+// Which limbs this build uses, e.g. "64-bit limbs", for tests and
+// benchmarks to say.
+extern const char poly1305_implementation[];
 
 void poly1305_init(struct poly1305_state *st, const uint8_t key[POLY1305_KEY_BYTES]);
 void poly1305_update(struct poly1305_state *st, const uint8_t *m, size_t len);

@@ -319,10 +319,10 @@ static void xor_equals_blocks(size_t len)
 	}
 }
 
-// Poly1305 fed in pieces of every size from 1 to 17 bytes (one block at
-// a time), and in two pieces split at every place, against one shot (four
-// blocks at a time where there are four); with bytes all 0xff too, the
-// largest limbs and r there are.
+// Poly1305 fed in pieces of every size from 1 to 17 bytes (through its
+// buffer of a partial block), and in two pieces split at every place,
+// against one shot; with bytes all 0xff too, the largest limbs and r there
+// are.
 static void poly1305_incremental(size_t len, bool all_ones)
 {
 	uint8_t key[POLY1305_KEY_BYTES], m[SWEEP_MAX], one[POLY1305_TAG_BYTES], tag[POLY1305_TAG_BYTES];
@@ -443,6 +443,6 @@ int main()
 	}
 	char name[160];
 	snprintf(name, sizeof name, "chachapoly (ChaCha20: %s; Poly1305: %s)", chacha20_implementation,
-	    POLY1305_RADIX_44 ? "64-bit, radix 2^44" : "32-bit, radix 2^26");
+	    poly1305_implementation);
 	return unit_summary(&total, name);
 }
