@@ -68,19 +68,25 @@ jtunnel: $(OBJS)
 
 # Unit tests: t/NAME_test from t/NAME_test.cc and the sources it tests,
 # run by t/unit (which feeds each its vectors).
-UNIT_TESTS = t/tun_frame_test t/chachapoly_test t/chachapoly_scalar_test t/chachapoly_poly32_test
+UNIT_TESTS = t/tun_frame_test t/chachapoly_test t/chachapoly_avx2_test t/chachapoly_vector4_test \
+	t/chachapoly_scalar_test t/chachapoly_poly32_test
 UNIT_BUILD = $(CXX) $(JT_CPPFLAGS) $(CPPFLAGS) $(JT_CXXFLAGS) $(CXXFLAGS) $(LDFLAGS) -o $@
 
 # The BSD backend's packet framing, unit-tested on any system.
 t/tun_frame_test: t/tun_frame_test.cc tun_frame.cc tun_frame.h
 	$(UNIT_BUILD) t/tun_frame_test.cc tun_frame.cc
 
-# ChaCha20, Poly1305 and the AEAD, once per path: as built, with scalar
-# ChaCha20, and with 32-bit Poly1305.
+# ChaCha20, Poly1305 and the AEAD, once per path: as built (on x86, the
+# widest vectors the CPU has, chosen at run time), with ChaCha20 at most in
+# AVX2, in vectors of four blocks, and scalar, and with 32-bit Poly1305.
 AEAD_SRCS = chacha20.cc poly1305.cc chachapoly.cc
 AEAD_DEPS = t/chachapoly_test.cc t/unit.h $(AEAD_SRCS) chacha20.h poly1305.h chachapoly.h secret.h
 t/chachapoly_test: $(AEAD_DEPS)
 	$(UNIT_BUILD) t/chachapoly_test.cc $(AEAD_SRCS)
+t/chachapoly_avx2_test: $(AEAD_DEPS)
+	$(UNIT_BUILD) -DCHACHA20_NO_AVX512VL t/chachapoly_test.cc $(AEAD_SRCS)
+t/chachapoly_vector4_test: $(AEAD_DEPS)
+	$(UNIT_BUILD) -DCHACHA20_NO_AVX2 t/chachapoly_test.cc $(AEAD_SRCS)
 t/chachapoly_scalar_test: $(AEAD_DEPS)
 	$(UNIT_BUILD) -DCHACHA20_SCALAR t/chachapoly_test.cc $(AEAD_SRCS)
 t/chachapoly_poly32_test: $(AEAD_DEPS)

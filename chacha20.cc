@@ -2,17 +2,29 @@
 // every CPU; where the compiler targets SIMD on a little-endian CPU,
 // chacha20_xor also runs several blocks at once in the compiler's generic
 // vectors, one block per lane, so that one source serves SSE2, AVX2 and
-// NEON.  -DCHACHA20_SCALAR forces the scalar path (for tests).
+// NEON.  On x86 the eight-block function is compiled for AVX2 and again
+// for AVX-512VL (whose rotations take one instruction), whatever the build
+// targets, and chacha20_xor takes the best one the CPU runs.
+// -DCHACHA20_SCALAR forces the scalar path; -DCHACHA20_NO_AVX2 the
+// four-block one, -DCHACHA20_NO_AVX512VL the AVX2 one at best (for tests).
 #include "chacha20.h"
 #include "secret.h"
 
 // The vector path needs a lane order that matches the byte order of the
 // key stream (little-endian) and the compiler's vector shuffles.
 #if !defined(CHACHA20_SCALAR) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && \
-    (defined(__SSE2__) || defined(__ARM_NEON) || defined(__AVX2__)) && defined(__has_builtin)
+    (defined(__SSE2__) || defined(__ARM_NEON)) && defined(__has_builtin)
 #if __has_builtin(__builtin_shufflevector)
 #define CHACHA20_VECTOR 1
 #endif
+#endif
+
+#if CHACHA20_VECTOR && (defined(__x86_64__) || defined(__i386__)) && !defined(CHACHA20_NO_AVX2)
+#define CHACHA20_EIGHT_BLOCKS 1
+#if !defined(CHACHA20_NO_AVX512VL)
+#define CHACHA20_AVX512VL 1
+#endif
+#include <cpuid.h>
 #endif
 
 enum { CHACHA20_WORDS = 16, CHACHA20_DOUBLE_ROUNDS = 10 };
@@ -33,18 +45,17 @@ static void chacha20_setup(uint32_t state[CHACHA20_WORDS], const uint8_t key[CHA
 		state[13 + i] = load32_le(nonce + 4 * i);
 }
 
-// Rotation by shifts, for a word or (on the vector path) for every lane.
-template <typename Word> static inline Word rotl(Word v, int n)
-{
-	return v << n | v >> (32 - n);
-}
+// Rotation by shifts, of a word or (on the vector path) of every lane.  A
+// macro, not a function, so that it has no vector arguments whose passing
+// would depend on the target (see chacha20_xor8).
+#define ROTL(v, n) ((v) << (n) | (v) >> (32 - (n)))
 
 #define CHACHA20_QUARTER_ROUND(a, b, c, d) \
 	do { \
 		a += b; d ^= a; d = ROTL16(d); \
-		c += d; b ^= c; b = rotl(b, 12); \
+		c += d; b ^= c; b = ROTL(b, 12); \
 		a += b; d ^= a; d = ROTL8(d); \
-		c += d; b ^= c; b = rotl(b, 7); \
+		c += d; b ^= c; b = ROTL(b, 7); \
 	} while (0)
 
 // The 20 rounds (section 2.3) on 16 words, each a word or a vector of the
@@ -67,8 +78,8 @@ template <typename Word> static inline Word rotl(Word v, int n)
 // added back).
 static void chacha20_words(uint32_t out[CHACHA20_WORDS], const uint32_t state[CHACHA20_WORDS])
 {
-#define ROTL16(v) rotl(v, 16)
-#define ROTL8(v) rotl(v, 8)
+#define ROTL16(v) ROTL(v, 16)
+#define ROTL8(v) ROTL(v, 8)
 	uint32_t x[CHACHA20_WORDS];
 	for (int i = 0; i < CHACHA20_WORDS; i++)
 		x[i] = state[i];
@@ -111,7 +122,7 @@ static inline v4u v4_rotl8(v4u v)
 #if defined(__SSSE3__) || defined(__ARM_NEON)
 	return (v4u)__builtin_shufflevector((v16b)v, (v16b)v, 3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14);
 #else
-	return rotl(v, 8);
+	return ROTL(v, 8);
 #endif
 }
 
@@ -160,76 +171,10 @@ static void chacha20_xor4(uint8_t *out, const uint8_t *in, uint32_t state[CHACHA
 #undef ROTL8
 }
 
-#if defined(__AVX2__)
-typedef uint32_t v8u __attribute__((vector_size(32)));
-typedef uint8_t v32b __attribute__((vector_size(32)));
-typedef uint16_t v16h __attribute__((vector_size(32)));
-enum { V8_BLOCKS = 8, V8_BYTES = V8_BLOCKS * CHACHA20_BLOCK_BYTES };
-
-static inline v8u v8_rotl16(v8u v)
+// All whole groups of four blocks, then what is left, by way of a buffer
+// (one scalar block where a group would be wasted).
+static void chacha20_xor_vector4(uint8_t *out, const uint8_t *in, size_t len, uint32_t state[CHACHA20_WORDS])
 {
-	return (v8u)__builtin_shufflevector((v16h)v, (v16h)v, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
-}
-
-static inline v8u v8_rotl8(v8u v)
-{
-	return (v8u)__builtin_shufflevector((v32b)v, (v32b)v, 3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14,
-	    19, 16, 17, 18, 23, 20, 21, 22, 27, 24, 25, 26, 31, 28, 29, 30);
-}
-
-static inline v4u v8_low(v8u v)
-{
-	return __builtin_shufflevector(v, v, 0, 1, 2, 3);
-}
-
-static inline v4u v8_high(v8u v)
-{
-	return __builtin_shufflevector(v, v, 4, 5, 6, 7);
-}
-
-// Eight blocks into 512 bytes: blocks 0 to 3 from the low halves of the
-// lanes, 4 to 7 from the high halves.
-static void chacha20_xor8(uint8_t *out, const uint8_t *in, uint32_t state[CHACHA20_WORDS])
-{
-#define ROTL16(v) v8_rotl16(v)
-#define ROTL8(v) v8_rotl8(v)
-	v8u x[CHACHA20_WORDS], s[CHACHA20_WORDS];
-	for (int i = 0; i < CHACHA20_WORDS; i++)
-		s[i] = (v8u){state[i], state[i], state[i], state[i], state[i], state[i], state[i], state[i]};
-	s[12] += (v8u){0, 1, 2, 3, 4, 5, 6, 7};
-	for (int i = 0; i < CHACHA20_WORDS; i++)
-		x[i] = s[i];
-	CHACHA20_ROUNDS(x);
-	for (int i = 0; i < CHACHA20_WORDS; i++)
-		x[i] += s[i];
-	for (int i = 0; i < CHACHA20_WORDS; i += 4) {
-		v4_xor_words(out + 4 * i, in + 4 * i, v8_low(x[i]), v8_low(x[i + 1]), v8_low(x[i + 2]),
-		    v8_low(x[i + 3]));
-		v4_xor_words(out + V4_BYTES + 4 * i, in + V4_BYTES + 4 * i, v8_high(x[i]), v8_high(x[i + 1]),
-		    v8_high(x[i + 2]), v8_high(x[i + 3]));
-	}
-	state[12] += V8_BLOCKS;
-#undef ROTL16
-#undef ROTL8
-}
-#endif
-
-// All whole groups of blocks, then what is left, by way of a buffer, with
-// the vector path (one scalar block where a group would be wasted).
-static void chacha20_xor_vector(uint8_t *out, const uint8_t *in, size_t len, uint32_t state[CHACHA20_WORDS])
-{
-#if defined(__AVX2__)
-	for (; len >= V8_BYTES; len -= V8_BYTES, in += V8_BYTES, out += V8_BYTES)
-		chacha20_xor8(out, in, state);
-	if (len > V4_BYTES) {
-		uint8_t tail[V8_BYTES];
-		memcpy(tail, in, len);
-		chacha20_xor8(tail, tail, state);
-		memcpy(out, tail, len);
-		secret_wipe(tail, sizeof tail);
-		return;
-	}
-#endif
 	for (; len >= V4_BYTES; len -= V4_BYTES, in += V4_BYTES, out += V4_BYTES)
 		chacha20_xor4(out, in, state);
 	if (len == 0)
@@ -244,23 +189,154 @@ static void chacha20_xor_vector(uint8_t *out, const uint8_t *in, size_t len, uin
 	memcpy(out, tail, len);
 	secret_wipe(tail, sizeof tail);
 }
+
+#if CHACHA20_EIGHT_BLOCKS
+typedef uint32_t v8u __attribute__((vector_size(32)));
+typedef uint8_t v32b __attribute__((vector_size(32)));
+typedef uint16_t v16h __attribute__((vector_size(32)));
+enum { V8_BLOCKS = 8, V8_BYTES = V8_BLOCKS * CHACHA20_BLOCK_BYTES };
+
+#define V8_ROTL16(v) \
+	((v8u)__builtin_shufflevector((v16h)(v), (v16h)(v), 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14))
+#define V8_ROTL8(v) \
+	((v8u)__builtin_shufflevector((v32b)(v), (v32b)(v), 3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14, \
+	    19, 16, 17, 18, 23, 20, 21, 22, 27, 24, 25, 26, 31, 28, 29, 30))
+#define V8_LOW(v) __builtin_shufflevector(v, v, 0, 1, 2, 3)
+#define V8_HIGH(v) __builtin_shufflevector(v, v, 4, 5, 6, 7)
+
+// Eight blocks into 512 bytes: blocks 0 to 3 from the low halves of the
+// lanes, 4 to 7 from the high halves.  Compiled once per target below: it
+// takes the target of the function it is inlined into.  (Its vectors are
+// never passed as arguments, whose passing would differ by target.)
+__attribute__((always_inline)) static inline void chacha20_xor8(uint8_t *out, const uint8_t *in,
+    uint32_t state[CHACHA20_WORDS])
+{
+#define ROTL16(v) V8_ROTL16(v)
+#define ROTL8(v) V8_ROTL8(v)
+	v8u x[CHACHA20_WORDS], s[CHACHA20_WORDS];
+	for (int i = 0; i < CHACHA20_WORDS; i++)
+		s[i] = (v8u){state[i], state[i], state[i], state[i], state[i], state[i], state[i], state[i]};
+	s[12] += (v8u){0, 1, 2, 3, 4, 5, 6, 7};
+	for (int i = 0; i < CHACHA20_WORDS; i++)
+		x[i] = s[i];
+	CHACHA20_ROUNDS(x);
+	for (int i = 0; i < CHACHA20_WORDS; i++)
+		x[i] += s[i];
+	for (int i = 0; i < CHACHA20_WORDS; i += 4) {
+		v4_xor_words(out + 4 * i, in + 4 * i, V8_LOW(x[i]), V8_LOW(x[i + 1]), V8_LOW(x[i + 2]),
+		    V8_LOW(x[i + 3]));
+		v4_xor_words(out + V4_BYTES + 4 * i, in + V4_BYTES + 4 * i, V8_HIGH(x[i]), V8_HIGH(x[i + 1]),
+		    V8_HIGH(x[i + 2]), V8_HIGH(x[i + 3]));
+	}
+	state[12] += V8_BLOCKS;
+#undef ROTL16
+#undef ROTL8
+}
+
+typedef void chacha20_xor8_function(uint8_t *out, const uint8_t *in, uint32_t state[CHACHA20_WORDS]);
+
+__attribute__((target("avx2"))) static void chacha20_xor8_avx2(uint8_t *out, const uint8_t *in,
+    uint32_t state[CHACHA20_WORDS])
+{
+	chacha20_xor8(out, in, state);
+}
+
+#if CHACHA20_AVX512VL
+__attribute__((target("avx512vl"))) static void chacha20_xor8_avx512vl(uint8_t *out, const uint8_t *in,
+    uint32_t state[CHACHA20_WORDS])
+{
+	chacha20_xor8(out, in, state);
+}
 #endif
 
-#if !CHACHA20_VECTOR
-const char chacha20_implementation[] = "scalar";
-#elif defined(__AVX2__)
-const char chacha20_implementation[] = "vectors of 8 blocks (AVX2), then of 4";
-#else
-const char chacha20_implementation[] = "vectors of 4 blocks";
+// Groups of eight blocks; a rest of more than four blocks by way of a
+// buffer, a shorter one in groups of four.
+static void chacha20_xor_vector8(uint8_t *out, const uint8_t *in, size_t len, uint32_t state[CHACHA20_WORDS],
+    chacha20_xor8_function *xor8)
+{
+	for (; len >= V8_BYTES; len -= V8_BYTES, in += V8_BYTES, out += V8_BYTES)
+		xor8(out, in, state);
+	if (len <= V4_BYTES) {
+		chacha20_xor_vector4(out, in, len, state);
+		return;
+	}
+	uint8_t tail[V8_BYTES];
+	memcpy(tail, in, len);
+	xor8(tail, tail, state);
+	memcpy(out, tail, len);
+	secret_wipe(tail, sizeof tail);
+}
+
+// What the CPU offers, as far as this file cares.  Asked with cpuid
+// itself: libgcc's __builtin_cpu_supports would bring 4 KiB of code.
+enum cpu_vectors { CPU_NOT_ASKED, CPU_SSE2, CPU_AVX2, CPU_AVX512VL };
+// Bits of XCR0, the register state the kernel saves: that of SSE and AVX;
+// and that too of AVX-512 (mask registers, upper halves, upper sixteen).
+enum { XCR0_AVX = 0x6, XCR0_AVX512 = 0xe6 };
+
+static enum cpu_vectors cpu_vectors_ask(void)
+{
+	unsigned eax, ebx, ecx, edx, xcr0_low, xcr0_high;
+	if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & bit_OSXSAVE))
+		return CPU_SSE2;
+	__asm__("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
+	if ((xcr0_low & XCR0_AVX) != XCR0_AVX || !__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) ||
+	    !(ebx & bit_AVX2))
+		return CPU_SSE2;
+	if ((xcr0_low & XCR0_AVX512) == XCR0_AVX512 && (ebx & bit_AVX512F) && (ebx & bit_AVX512VL))
+		return CPU_AVX512VL;
+	return CPU_AVX2;
+}
+
+// The eight-block function for this CPU, or NULL; the CPU is asked once.
+static chacha20_xor8_function *chacha20_xor8_for_cpu(void)
+{
+	static int known = CPU_NOT_ASKED;
+	int cpu = __atomic_load_n(&known, __ATOMIC_RELAXED);
+	if (cpu == CPU_NOT_ASKED) {
+		cpu = cpu_vectors_ask();
+		__atomic_store_n(&known, cpu, __ATOMIC_RELAXED);
+	}
+#if CHACHA20_AVX512VL
+	if (cpu == CPU_AVX512VL)
+		return chacha20_xor8_avx512vl;
 #endif
+	return cpu >= CPU_AVX2 ? chacha20_xor8_avx2 : NULL;
+}
+#endif
+#endif
+
+const char *chacha20_implementation(void)
+{
+#if CHACHA20_EIGHT_BLOCKS
+	chacha20_xor8_function *xor8 = chacha20_xor8_for_cpu();
+#if CHACHA20_AVX512VL
+	if (xor8 == chacha20_xor8_avx512vl)
+		return "vectors of 8 blocks (AVX-512VL), then of 4";
+#endif
+	if (xor8 == chacha20_xor8_avx2)
+		return "vectors of 8 blocks (AVX2), then of 4";
+#endif
+#if CHACHA20_VECTOR
+	return "vectors of 4 blocks";
+#else
+	return "scalar";
+#endif
+}
 
 void chacha20_xor(uint8_t *out, const uint8_t *in, size_t len, const uint8_t key[CHACHA20_KEY_BYTES],
     const uint8_t nonce[CHACHA20_NONCE_BYTES], uint32_t counter)
 {
 	uint32_t state[CHACHA20_WORDS];
 	chacha20_setup(state, key, nonce, counter);
-#if CHACHA20_VECTOR
-	chacha20_xor_vector(out, in, len, state);
+#if CHACHA20_EIGHT_BLOCKS
+	chacha20_xor8_function *xor8 = chacha20_xor8_for_cpu();
+	if (xor8)
+		chacha20_xor_vector8(out, in, len, state, xor8);
+	else
+		chacha20_xor_vector4(out, in, len, state);
+#elif CHACHA20_VECTOR
+	chacha20_xor_vector4(out, in, len, state);
 #else
 	for (; len > 0; state[12]++) {
 		size_t n = len < CHACHA20_BLOCK_BYTES ? len : (size_t)CHACHA20_BLOCK_BYTES;

@@ -17,8 +17,8 @@ void chacha20_xor(uint8_t *out, const uint8_t *in, size_t len,
 void chacha20_block(uint8_t out[CHACHA20_BLOCK_BYTES], const uint8_t key[CHACHA20_KEY_BYTES],
     const uint8_t nonce[CHACHA20_NONCE_BYTES], uint32_t counter);
 
-// Which path chacha20_xor takes in this build, e.g. "scalar", for tests
-// and benchmarks to say.
-extern const char chacha20_implementation[];
+// Which path chacha20_xor takes in this build on this CPU, e.g. "scalar",
+// for tests and benchmarks to say.
+const char *chacha20_implementation(void);
 
 #endif

@@ -4,8 +4,9 @@
 // length 0..1500 and Poly1305 of bytes all 0xff; then checks of our own: chacha20_xor against chacha20_block
 // (the multi-block path against the scalar one), in-place sealing and
 // opening, rejection of every changed byte, and incremental Poly1305.
-// Built once per path (Makefile: default, -DCHACHA20_SCALAR,
-// -DPOLY1305_32BIT); each prints the paths it tested.
+// Built once per path (Makefile: default, -DCHACHA20_NO_AVX512VL,
+// -DCHACHA20_NO_AVX2, -DCHACHA20_SCALAR, -DPOLY1305_32BIT); each prints the
+// paths it tested.
 #include "unit.h"
 #include "../chacha20.h"
 #include "../chachapoly.h"
@@ -442,7 +443,7 @@ int main()
 		total.failed += kinds[i].tally.failed;
 	}
 	char name[160];
-	snprintf(name, sizeof name, "chachapoly (ChaCha20: %s; Poly1305: %s)", chacha20_implementation,
+	snprintf(name, sizeof name, "chachapoly (ChaCha20: %s; Poly1305: %s)", chacha20_implementation(),
 	    poly1305_implementation);
 	return unit_summary(&total, name);
 }
