@@ -118,8 +118,8 @@ static void client_wipe(struct client *c)
 	if (c->tx > 0)
 		kill(c->tx, SIGTERM);
 	prog_stop(c->prog);
-	while (c->tx > 0 && waitpid(c->tx, NULL, 0) == -1 && errno == EINTR)
-		;
+	if (c->tx > 0)
+		child_wait(c->tx);
 	tun_close(c->tun_fd, c->tun_name);
 	exit(code);
 }
@@ -329,6 +329,7 @@ static void client_signals(struct client *c)
 		log_exiting();
 		client_stop(c, 0);
 	}
+	log_flush_due();
 	if (seen.child) {
 		seen.child = 0;
 		client_reap(c);
@@ -368,14 +369,20 @@ static bool plain_from_server(struct client *c, const struct peer_id *id)
 	const struct peer_file *file = auth_lookup(&c->authorized, id);
 	if (file == NULL || file->mode != MODE_PLAIN) {
 		drop_count(DROP_UNKNOWN);
-		log_debug("unauthorized server identifier %s from %s",
-		    id_format(id, text), addr_format(&c->server, where));
+		id_format(id, text);
+		addr_format(&c->server, where);
+		if (file == NULL)
+			log_refused(text, where, c->o->confdir);
+		else
+			log_event(EVENT_ID_REFUSED, "unauthorized server identifier %s from %s: "
+			    "%s/%s is no plain peer file", text, where, c->o->confdir, text);
 		return false;
 	}
 	c->server_id = *id;
 	c->server_known = true;
 	liveness_name(&c->live, "server", id);
-	log_debug("server %s seen at %s", id_format(id, text), addr_format(&c->server, where));
+	log_event(EVENT_PEER_SEEN, "server %s seen at %s", id_format(id, text),
+	    addr_format(&c->server, where));
 	return true;
 }
 

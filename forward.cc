@@ -131,6 +131,10 @@ void forward_tun_to_udp(struct forwarder *f)
 	s.msg.msg_iovlen = 1;
 	set_destination(&s);
 	signal_catch(SIGUSR1, on_control);
+	// Its drop reports name its peer, and come on time though the tun
+	// read blocks: the timer interrupts it.
+	log_set_peer(f->who);
+	drop_timer_enable();
 	size_t head = f->keyed ? WIRE_KEYED_HEADER : WIRE_PLAIN_OVERHEAD;
 	size_t room = DATAGRAM_MAX - WIRE_KEYED_OVERHEAD;
 	for (control_waiting = 1;;) {
@@ -147,8 +151,10 @@ void forward_tun_to_udp(struct forwarder *f)
 		ssize_t n = tun_read(f->tun_fd, buf + head, room);
 		if (n == -1 && errno != EINTR && errno != EAGAIN)
 			fatal("%s: reading %s", f->who, f->tun_name);
-		if (n <= 0)
+		if (n <= 0) {
+			log_flush_due();
 			continue;
+		}
 		size_t len = wrap(&s, buf, (size_t)n);
 		if (len > 0) {
 			send_datagram(&s, buf, len);

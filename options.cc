@@ -40,7 +40,7 @@ enum options_action options_parse(int argc, char **argv, struct options *o,
 	opterr = 0;
 	getopt_restart();
 	// The options end at the first operand: PROG's options are its own.
-	while ((c = getopt(argc, argv, GETOPT_POSIX_ORDER ":sb:p:i:c:m:k:t:vgKhV")) != -1) {
+	while ((c = getopt(argc, argv, GETOPT_POSIX_ORDER ":sb:p:i:c:m:k:t:vLgKhV")) != -1) {
 		switch (c) {
 		case 's':
 			o->server = true;
@@ -81,6 +81,9 @@ enum options_action options_parse(int argc, char **argv, struct options *o,
 			break;
 		case 'v':
 			o->verbose = true;
+			break;
+		case 'L':
+			o->syslog = true;
 			break;
 		case 'g':
 			return ACTION_PRINT_ID;

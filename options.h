@@ -20,6 +20,7 @@ struct options {
 	uint16_t server_port;		// client: PORT
 	char **prog;			// PROG and its arguments
 	bool verbose;			// -v
+	bool syslog;			// -L
 };
 
 enum options_action {

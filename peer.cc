@@ -173,6 +173,28 @@ static struct auth_entry *auth_find(const struct auth_cache *c, const struct pee
 	return (struct auth_entry *)bsearch(id, c->entries, c->count, sizeof *c->entries, id_compare);
 }
 
+// A file named by an identifier in upper case authorizes nothing: say so,
+// once per identifier, since CONFDIR is read again often.
+static void upper_case_name_check(const char *confdir, const char *name)
+{
+	enum { WARNED_MAX = 32 };
+	static struct peer_id warned[WARNED_MAX];
+	static int warned_count;
+	struct peer_id id;
+	char text[ID_TEXT_MAX];
+	if (!id_parse(name, &id) || strcmp(id_format(&id, text), name) == 0)
+		return;
+	for (int i = 0; i < warned_count; i++)
+		if (id_equal(&warned[i], &id))
+			return;
+	// Past WARNED_MAX names, silence rather than a line every second.
+	if (warned_count == WARNED_MAX)
+		return;
+	warned[warned_count++] = id;
+	log_warnx("%s/%s authorizes nothing: identifiers are named in lower case (%s/%s)",
+	    confdir, name, confdir, text);
+}
+
 int auth_reload(struct auth_cache *c)
 {
 	clock_gettime(CLOCK_MONOTONIC, &c->loaded);
@@ -194,6 +216,7 @@ int auth_reload(struct auth_cache *c)
 			break;
 		}
 		struct peer_id id;
+		upper_case_name_check(c->confdir, e->d_name);
 		// Only the lower-case name counts, as the identifier is written.
 		if (!id_parse(e->d_name, &id) || strcmp(id_format(&id, text), e->d_name) != 0 ||
 		    !is_regular_file(dir, e))

@@ -195,7 +195,7 @@ static void client_moved(struct peer *p, const struct udp_addr *from, const stru
 {
 	char was[ADDR_TEXT_MAX], now[ADDR_TEXT_MAX];
 	if (!addr_equal(from, &p->addr))
-		log_debug("client %s moved from %s to %s", p->id_text,
+		log_event(EVENT_PEER_MOVED, "client %s moved from %s to %s", p->id_text,
 		    addr_format(&p->addr, was), addr_format(from, now));
 	p->addr = *from;
 	p->local = *local;
@@ -444,15 +444,21 @@ static void server_datagram(struct server *s, udp_message *m, const struct udp_a
 	const struct peer_file *file = auth_lookup(&s->authorized, &id);
 	if (file == NULL || file->mode == MODE_BAD) {
 		drop_count(DROP_UNKNOWN);
-		log_debug("unauthorized identifier %s from %s", id_format(&id, text),
-		    addr_format(from, where));
+		id_format(&id, text);
+		addr_format(from, where);
+		if (file == NULL)
+			log_refused(text, where, s->o->confdir);
+		else
+			log_event(EVENT_ID_REFUSED, "unauthorized identifier %s from %s: %s/%s is "
+			    "no valid peer file", text, where, s->o->confdir, text);
 		return;
 	}
 	if (file->mode == MODE_KEYED) {
 		keyed_datagram(s, NULL, &id, file, data, len, from, &local);
 		return;
 	}
-	log_debug("client %s seen at %s", id_format(&id, text), addr_format(from, where));
+	log_event(EVENT_PEER_SEEN, "client %s seen at %s", id_format(&id, text),
+	    addr_format(from, where));
 	if ((p = peer_new(s, &id, file, from, &local)) != NULL && client_tunnel_up(s, p)) {
 		s->last = p;
 		plain_datagram(s, p, data, len, from, &local);
@@ -561,7 +567,7 @@ static void server_rescan(struct server *s)
 	}
 	for (size_t i = 0; i < forgotten; i++) {
 		const struct peer_file *file = auth_listed(&s->authorized, &gone[i]->id);
-		log_debug("client %s forgotten", gone[i]->id_text);
+		log_event(EVENT_PEER_FORGOTTEN, "client %s forgotten", gone[i]->id_text);
 		client_remove(s, gone[i], file == NULL ? "no longer authorized" :
 		    "its key or mode changed");
 	}
@@ -602,11 +608,17 @@ static void server_status(struct server *s)
 	for (size_t i = 0; i < s->table.capacity; i++) {
 		struct peer *p = s->table.slots[i];
 		if (p != NULL && p->child > 0)
-			waitpid(p->child, NULL, 0);
+			child_wait(p->child);
 	}
 	auth_wipe(&s->authorized);
 	log_exiting();
 	exit(0);
+}
+
+// Errors that say the system has no IPv6, as opposed to a port in use.
+static bool family_unsupported(int err)
+{
+	return err == EAFNOSUPPORT || err == EPROTONOSUPPORT || err == EPFNOSUPPORT;
 }
 
 static int server_socket(const struct options *o)
@@ -622,7 +634,7 @@ static int server_socket(const struct options *o)
 		// Every address: dual-stack where the system has IPv6.
 		addr_any(AF_INET6, o->port, &local);
 		fd = udp_open(&local, true, &what);
-		if (fd == -1) {
+		if (fd == -1 && family_unsupported(errno)) {
 			addr_any(AF_INET, o->port, &local);
 			fd = udp_open(&local, false, &what);
 		}
@@ -667,6 +679,7 @@ void server_run(const struct options *o)
 	for (;;) {
 		if (seen.stop)
 			server_stop(&s);
+		log_flush_due();
 		if (seen.child) {
 			seen.child = 0;
 			server_reap(&s);

@@ -39,6 +39,28 @@ void signals_reset(void)
 	signals_set(&none);
 }
 
+void signals_block(sigset_t *old)
+{
+	sigset_t all;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, old);
+}
+
+void signals_restore(const sigset_t *old)
+{
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+int child_wait(pid_t pid)
+{
+	int status;
+	pid_t r;
+	do
+		r = waitpid(pid, &status, 0);
+	while (r == -1 && errno == EINTR);
+	return r == pid ? status : -1;
+}
+
 // The environment for PROG: ours less any stale TUN_ variables, plus its own.
 static char **prog_environment(char *dev_var, char *client_var)
 {
@@ -84,11 +106,17 @@ pid_t prog_spawn(char *const argv[], const char *tun_name, const char *client_id
 		return -1;
 	}
 	pid_t parent = getpid();
+	// Blocked until the child has reset its handlers: a signal meant for
+	// PROG must not land in a copy of jtunnel's.
+	sigset_t mask;
+	signals_block(&mask);
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(report[0]);
 		signals_reset();
-		int null = open("/dev/null", O_RDONLY);
+		// Close-on-exec: PROG keeps only the copy on 0 (never null itself,
+		// as main makes sure 0 is open).
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		// execvp searches PATH as execvpe would and passes environ on;
 		// set here, in the child, it changes nothing in jtunnel.
 		environ = env;
@@ -101,6 +129,7 @@ pid_t prog_spawn(char *const argv[], const char *tun_name, const char *client_id
 		_exit(127);
 	}
 	int err = errno;
+	signals_restore(&mask);
 	close(report[1]);
 	free(env);
 	if (pid == -1) {
@@ -115,7 +144,7 @@ pid_t prog_spawn(char *const argv[], const char *tun_name, const char *client_id
 	while (n == -1 && errno == EINTR);
 	close(report[0]);
 	if (n == (ssize_t)sizeof err) {
-		waitpid(pid, NULL, 0);
+		child_wait(pid);
 		errno = err;
 		log_warn("cannot run PROG %s for %s", argv[0], who);
 		return -1;
@@ -148,26 +177,31 @@ void prog_report(const char *prog, const char *who, int status)
 
 pid_t fork_forwarder(void)
 {
-	// Its parent's word comes with SIGUSR1 (forward.h), at any time, the
-	// first right after the fork; until the forwarding loop catches it, it
-	// must not kill.  The status (SIGUSR2) is the parent's to give.  Both
-	// stay blocked from before the fork until the child ignores them, so
-	// that neither ever meets the default action in the child.
-	sigset_t parents, saved;
-	sigemptyset(&parents);
-	sigaddset(&parents, SIGUSR1);
-	sigaddset(&parents, SIGUSR2);
-	sigprocmask(SIG_BLOCK, &parents, &saved);
+	// Every signal is blocked from before the fork until the child has its
+	// dispositions, so that none meets one meant for another process.  The
+	// child keeps the handlers of signals_watch (a flag each, and EINTR:
+	// SIGALRM wakes it for drop_timer_enable); SIGUSR1, its parent's word
+	// (forward.h), is ignored until the forwarding loop catches it; SIGUSR2
+	// is ignored, the status being the parent's to give; SIGTERM ends it.
 	pid_t parent = getpid();
+	sigset_t saved;
+	signals_block(&saved);
 	pid_t pid = fork();
 	if (pid == 0) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = SIG_DFL;
+		sigaction(SIGTERM, &sa, NULL);
+		sa.sa_handler = SIG_IGN;
+		sigaction(SIGUSR1, &sa, NULL);
+		sigaction(SIGUSR2, &sa, NULL);
 		if (exit_with_parent(parent) == -1)
 			fatal("forwarding process: parent death signal");
-		signals_set(&parents);
+		signals_restore(&saved);
 		return 0;
 	}
 	int err = errno;
-	sigprocmask(SIG_SETMASK, &saved, NULL);
+	signals_restore(&saved);
 	errno = err;
 	return pid;
 }
@@ -212,6 +246,7 @@ void signals_watch(void)
 	// A parent has no use for SIGUSR1, which it sends its forwarding
 	// processes; ignored, it is ignored in a new one from the fork on.
 	signal(SIGUSR1, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
 }
 
 void ticks_start(long ms)

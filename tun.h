@@ -53,6 +53,10 @@ void tun_close(int fd, const char *name);
 // Returns 0, or -1 with errno.
 int exit_with_parent(pid_t parent_pid);
 
+// Closes every descriptor from lowest up: what jtunnel inherited beyond
+// stdin, stdout and stderr must not reach PROG, nor keep anything open.
+void descriptors_close_from(int lowest);
+
 // Fills len bytes (at most 256) from the system's random source.  Returns
 // 0, or -1 with errno.
 int random_bytes(void *buf, size_t len);

@@ -655,3 +655,14 @@ int udp_size_buffers(int fd, int bytes)
 		return -1;
 	return 0;
 }
+
+void descriptors_close_from(int lowest)
+{
+#if defined(__APPLE__)
+	// macOS has no closefrom.
+	for (int fd = lowest, top = getdtablesize(); fd < top; fd++)
+		close(fd);
+#else
+	closefrom(lowest);
+#endif
+}

@@ -12,7 +12,11 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <dirent.h>
+#include <stdlib.h>
 #include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 // Packets the kernel queues for jtunnel to read: twice the default of 500,
@@ -114,6 +118,44 @@ int exit_with_parent(pid_t parent_pid)
 	if (getppid() != parent_pid)
 		_exit(0);
 	return 0;
+}
+
+void descriptors_close_from(int lowest)
+{
+#ifdef SYS_close_range
+	// Linux 5.9 and later.
+	if (syscall(SYS_close_range, (unsigned)lowest, ~0U, 0) == 0)
+		return;
+#endif
+	DIR *dir = opendir("/proc/self/fd");
+	if (dir != NULL) {
+		// Collected first: closing while reading would disturb the listing.
+		enum { FDS_AT_ONCE = 256 };
+		for (;;) {
+			int fds[FDS_AT_ONCE], n = 0;
+			rewinddir(dir);
+			struct dirent *e;
+			while ((e = readdir(dir)) != NULL && n < FDS_AT_ONCE) {
+				int fd = atoi(e->d_name);
+				if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && fd >= lowest &&
+				    fd != dirfd(dir))
+					fds[n++] = fd;
+			}
+			for (int i = 0; i < n; i++)
+				close(fds[i]);
+			if (n < FDS_AT_ONCE)
+				break;
+		}
+		closedir(dir);
+		return;
+	}
+	struct rlimit limit;
+	int top = 1024;
+	if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+	    limit.rlim_cur < 65536)
+		top = (int)limit.rlim_cur;
+	for (int fd = lowest; fd < top; fd++)
+		close(fd);
 }
 
 int random_bytes(void *buf, size_t len)

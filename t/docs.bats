@@ -55,7 +55,7 @@ man_synopsis() {
 	local usage man
 	usage=$(usage_options)
 	man=$(man_options)
-	[ "$(wc -l <<<"$usage")" -eq 13 ] # -s -v -b -p -i -c -m -t -k -g -K -h -V
+	[ "$(wc -l <<<"$usage")" -eq 14 ] # -s -v -L -b -p -i -c -m -t -k -g -K -h -V
 	[ "$usage" = "$man" ] || {
 		diff <(echo "$usage") <(echo "$man") | sed 's/^/usage vs man: /'
 		false

@@ -157,8 +157,16 @@ configure_by_hand() {
 	jt_alive "$1"
 }
 
+# An executable PROG that exec still cannot start: its interpreter is
+# missing.  (A PROG missing at start is a fatal error; see cli.bats.)
+no_such_prog() {
+	printf '#!/no/such/interpreter\n' >"$T/no-such-prog"
+	chmod +x "$T/no-such-prog"
+}
+
 @test "a server PROG that cannot be started is logged, and the tunnel still forwards" {
 	topo 1
+	no_such_prog
 	PROG=$T/no-such-prog srv_start srv
 	cli_start c1 1
 	configure_by_hand srv "$SRV" 198.19.1.1
@@ -166,6 +174,7 @@ configure_by_hand() {
 
 @test "a client PROG that cannot be started is logged, and the tunnel still forwards" {
 	topo 1
+	no_such_prog
 	srv_start srv
 	PROG=$T/no-such-prog cli_start c1 1
 	configure_by_hand c1 "$C1" 198.19.1.2
