@@ -330,6 +330,16 @@ void drop_timer_enable(void)
 		drop_timer_arm(drop_due_us - monotonic_us());
 }
 
+void log_after_fork(void)
+{
+	memset(drops, 0, sizeof drops);
+	memset(drop_totals, 0, sizeof drop_totals);
+	memset(drop_errors, 0, sizeof drop_errors);
+	drop_pending = false;
+	memset(windows, 0, sizeof windows);
+	windows_left_out = 0;
+}
+
 void drop_status(void)
 {
 	char line[400];

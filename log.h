@@ -17,6 +17,11 @@ extern int log_verbose;
 // lines go to stderr without a priority.
 void log_init(bool to_syslog);
 
+// Forgets, in a process just forked, the drops and events its parent had
+// counted but not reported yet: they are the parent's to report.
+// fork_forwarder calls it.
+void log_after_fork(void);
+
 // Names this process's peer in its drop reports ("client 0123456789abcdef"):
 // a forwarding process calls it once, right after the fork.
 void log_set_peer(const char *who);

@@ -24,6 +24,12 @@ static void signals_set(const sigset_t *ignored)
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	for (int sig : handled) {
+		// Ignoring a signal discards it if pending: one that came while
+		// blocked was meant for jtunnel.  SIGTERM (the parent's death, or
+		// the end of the tunnel) stays.
+		sa.sa_handler = SIG_IGN;
+		if (sig != SIGTERM)
+			sigaction(sig, &sa, NULL);
 		sa.sa_handler = sigismember(ignored, sig) ? SIG_IGN : SIG_DFL;
 		sigaction(sig, &sa, NULL);
 	}
@@ -113,6 +119,9 @@ pid_t prog_spawn(char *const argv[], const char *tun_name, const char *client_id
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(report[0]);
+		// Out of jtunnel's process group before any signal is unblocked:
+		// one sent to that group is not for PROG.
+		int own_group = setpgid(0, 0);
 		signals_reset();
 		// Close-on-exec: PROG keeps only the copy on 0 (never null itself,
 		// as main makes sure 0 is open).
@@ -120,7 +129,7 @@ pid_t prog_spawn(char *const argv[], const char *tun_name, const char *client_id
 		// execvp searches PATH as execvpe would and passes environ on;
 		// set here, in the child, it changes nothing in jtunnel.
 		environ = env;
-		if (exit_with_parent(parent) == -1 || setpgid(0, 0) == -1 || null == -1 ||
+		if (own_group == -1 || exit_with_parent(parent) == -1 || null == -1 ||
 		    dup2(null, 0) == -1 || execvp(argv[0], argv) == -1) {
 			int err = errno;
 			ssize_t w = write(report[1], &err, sizeof err);
@@ -195,6 +204,7 @@ pid_t fork_forwarder(void)
 		sa.sa_handler = SIG_IGN;
 		sigaction(SIGUSR1, &sa, NULL);
 		sigaction(SIGUSR2, &sa, NULL);
+		log_after_fork();
 		if (exit_with_parent(parent) == -1)
 			fatal("forwarding process: parent death signal");
 		signals_restore(&saved);

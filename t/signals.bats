@@ -124,3 +124,161 @@ stops_clean() {
 	[[ $(jt_forks "$(pid_of c1)" | wc -l) == 1 ]]
 	[[ $(tun_count "$C1") == 1 ]]
 }
+
+# ------------------------------------------- SIGUSR1, SIGUSR2, start-up
+
+# every_process NAME...: the PIDs and start times of jtunnels NAME and of
+# their forwarding processes, one "PID START" a line.
+every_process() {
+	local name p
+	for name in "$@"; do
+		for p in "$(pid_of "$name")" $(jt_forks "$(pid_of "$name")"); do
+			echo "$p $(starttime "$p")"
+		done
+	done
+}
+
+@test "SIGUSR1 and SIGUSR2 end no process of jtunnel: parents and forwarding processes run on, and traffic flows" {
+	topo 2
+	srv_start srv
+	cli_start c1 1
+	cli_start c2 2
+	tunnel_up 1
+	tunnel_up 2
+	local procs p s
+	procs=$(every_process srv c1 c2)
+	[[ $(wc -l <<<"$procs") == 7 ]] || fail "processes: $procs"
+	while read -r p s; do
+		kill -USR1 "$p"
+		kill -USR2 "$p"
+	done <<<"$procs"
+	sleep 1
+	while read -r p s; do
+		proc_alive "$p" "$s" || fail "process $p ended"
+	done <<<"$procs"
+	ping_ok "$C1" 198.19.1.1
+	ping_ok "$C2" 198.19.2.1
+	ping_ok "$SRV" 198.19.2.2
+}
+
+# storm_start STORM NAME...: SIGUSR1 and SIGUSR2, each every millisecond,
+# at the process groups of jtunnels NAME (jtunnel and its forwarding
+# processes; PROG has a group of its own), until storm_stop STORM.
+storm_start() {
+	local storm=$1 name groups=()
+	shift
+	for name in "$@"; do groups+=("$(pid_of "$name")"); done
+	"$JT_PY" -c '
+import os, signal, sys, time
+end = time.monotonic() + 60
+while time.monotonic() < end:
+    for g in sys.argv[1:]:
+        for sig in (signal.SIGUSR1, signal.SIGUSR2):
+            try:
+                os.killpg(int(g), sig)
+            except ProcessLookupError:
+                pass
+    time.sleep(0.001)
+' "${groups[@]}" 3>&- &
+	record_pid "$storm" $!
+}
+storm_stop() {
+	kill "$(pid_of "$1")"
+	wait "$(pid_of "$1")" || true
+}
+
+@test "a storm of SIGUSR1 and SIGUSR2 while clients come up and go (forks on both ends) ends no process" {
+	topo 2
+	srv_start srv
+	storm_start storm1 srv
+	cli_start c1 1 -k 1
+	cli_start c2 2 -k 1
+	storm_start storm2 c1 c2
+	tunnel_up 1
+	tunnel_up 2
+	# Client 2 forgotten and set up again: one more fork under the storm.
+	disallow srv "$(cid 2)"
+	kill -HUP "$(pid_of srv)"
+	wait_for 10 eval '[[ $(jt_forks "$(pid_of srv)" | wc -l) == 1 ]]'
+	allow srv "$(cid 2)"
+	wait_for 10 eval '[[ $(run_count srv "$(cid 2)") == 2 ]]'
+	wait_for 10 eval '[[ $(jt_forks "$(pid_of srv)" | wc -l) == 2 ]]'
+	sleep 1
+	storm_stop storm1
+	storm_stop storm2
+	jt_alive srv && jt_alive c1 && jt_alive c2 || fail "a jtunnel ended"
+	[[ $(jt_forks "$(pid_of c1)" | wc -l) == 1 && $(jt_forks "$(pid_of c2)" | wc -l) == 1 ]] ||
+		fail "a client lost its forwarding process"
+	ping_ok "$C1" 198.19.1.1
+	ping_ok "$C2" 198.19.2.1
+}
+
+# slow_srv_start NAME: the server NAME under strace, which delays each ioctl
+# of its start-up (the tun probe, two calls) by 0.4 s; returns once jtunnel
+# (JT_CHILD, strace's child) holds the probe's tun open, in the middle of
+# its start-up.
+slow_srv_start() {
+	JT_EXEC="strace -o /dev/null -e trace=ioctl -e inject=ioctl:delay_enter=400000" \
+		NOWAIT=1 srv_start "$1"
+	wait_for 10 probing "$1"
+}
+probing() {
+	JT_CHILD=$(ps -o pid= --ppid "$(pid_of "$1")" | tr -d ' ')
+	[[ -n $JT_CHILD ]] && ls -l "/proc/$JT_CHILD/fd" 2>/dev/null | grep -q /dev/net/tun
+}
+
+@test "SIGHUP, SIGUSR1 or SIGUSR2 during the server's start-up does not end it; SIGHUP is acted on" {
+	command -v strace >/dev/null || skip "no strace"
+	topo 1
+	local sig
+	for sig in HUP USR1 USR2; do
+		slow_srv_start "srv$sig"
+		kill -"$sig" "$JT_CHILD"
+		wait_for 10 listening "$SRV" "$JT_CHILD" || fail "SIG$sig: no server"
+		proc_alive "$JT_CHILD" || fail "SIG$sig ended the server"
+		[[ $sig != HUP ]] || wait_log "srv$sig" 'reloaded'
+		kill -TERM "$JT_CHILD"
+		jt_wait_exit "srv$sig"
+		[[ $JT_STATUS == 0 ]] || fail "SIG$sig: exit status $JT_STATUS"
+	done
+}
+
+@test "SIGTERM during the server's start-up: it exits 0 and leaves no tun" {
+	command -v strace >/dev/null || skip "no strace"
+	topo 1
+	slow_srv_start srv
+	kill -TERM "$JT_CHILD"
+	jt_wait_exit srv
+	[[ $JT_STATUS == 0 ]] || fail "exit status $JT_STATUS"
+	log_has srv 'exiting on SIGTERM'
+	[[ $(tun_count "$SRV") == 0 ]]
+}
+
+# stop_waits NAME NS: with one forwarding process of jtunnel NAME stopped
+# (SIGSTOP), SIGTERM to jtunnel, then SIGHUP during its wait: it has not
+# exited while that process remains; once it may go on, it exits 0.
+stop_waits() {
+	local f
+	f=$(jt_forks "$(pid_of "$1")" | head -n 1)
+	kill -STOP "$f"
+	kill -TERM "$(pid_of "$1")"
+	sleep 0.5
+	kill -HUP "$(pid_of "$1")"
+	sleep 0.5
+	jt_alive "$1" || fail "$1 exited while its forwarding process $f remained"
+	kill -CONT "$f"
+	jt_wait_exit "$1"
+	[[ $JT_STATUS == 0 ]] || fail "exit status $JT_STATUS"
+	tree_gone "$1" || fail "processes left at once after the exit"
+	[[ $(tun_count "$2") == 0 ]]
+}
+
+@test "the server's shutdown really waits for its forwarding processes, through a signal meanwhile" {
+	server_with_clients
+	stop_waits srv "$SRV"
+}
+
+@test "the client's shutdown really waits for its forwarding process, through a signal meanwhile" {
+	client_up
+	stop_waits c1 "$C1"
+}
