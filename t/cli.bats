@@ -14,9 +14,10 @@ teardown() {
 	jt_teardown
 }
 
-# jt ARGS...: jtunnel in the bare namespace, bounded.
+# jt ARGS...: jtunnel in the bare namespace, bounded (with PATH=$JT_PATH
+# when that is set).
 jt() {
-	timeout -k 2 10 ip netns exec "$BARE" "$JTUNNEL" "$@"
+	timeout -k 2 10 ip netns exec "$BARE" env ${JT_PATH:+PATH="$JT_PATH"} "$JTUNNEL" "$@"
 }
 
 # usage_error WORD ARGS...: jtunnel ARGS... is a usage error that names WORD.
@@ -147,6 +148,108 @@ usage_error() {
 	run --separate-stderr jt -s -c "$T/no-such-dir" prog
 	[[ $status == 1 ]] || fail "status $status; stderr: $stderr"
 	grep -qF "$T/no-such-dir" <<<"$stderr" || fail "not named: $stderr"
+}
+
+# startup_fatal WORD ARGS...: jtunnel ARGS... exits 1 at start with exactly
+# one line on stderr, which names WORD, and makes no tun.
+startup_fatal() {
+	local word=$1
+	shift
+	run --separate-stderr jt "$@"
+	[[ $status == 1 ]] || fail "exit status $status, expected 1; stderr: $stderr"
+	[[ $stderr != *$'\n'* ]] || fail "more than one line: $stderr"
+	grep -qF -- "$word" <<<"$stderr" || fail "does not name '$word': $stderr"
+	[[ $(tun_count "$BARE") == 0 ]] || fail "a tun was made"
+}
+
+@test "a PROG not found in PATH is fatal at start: exit 1, one line naming it (server and client)" {
+	startup_fatal no-such-jtprog -s -c "$T/conf" no-such-jtprog
+	startup_fatal no-such-jtprog -c "$T/conf" 198.18.1.1 5151 no-such-jtprog
+	JT_PATH=/usr/bin:/bin startup_fatal no-such-jtprog -s -i "$SRV_ID" -c "$T/conf" no-such-jtprog x y
+}
+
+@test "a PROG given by a path that does not exist is fatal at start, naming it" {
+	startup_fatal "$T/no-such-prog" -s -c "$T/conf" "$T/no-such-prog"
+}
+
+@test "a PROG that is not executable, or is a directory, is fatal at start, naming it" {
+	printf '#!/bin/sh\n' >"$T/plain"
+	chmod 644 "$T/plain"
+	startup_fatal "$T/plain" -s -c "$T/conf" "$T/plain"
+	startup_fatal "$T/prog" -s -c "$T/conf" "$T/prog"
+	# Found in PATH only as a file that cannot run.
+	JT_PATH=$T startup_fatal plain -s -c "$T/conf" plain
+}
+
+@test "a numeric -b of another family than a numeric ADDRESS is a usage error naming both" {
+	local pair b a
+	for pair in "198.18.1.2 fd00:18:1::1" "fd00:18:1::2 198.18.1.1" ":: 198.18.1.1" "0.0.0.0 fd00:18:1::1"; do
+		read -r b a <<<"$pair"
+		usage_error "$b" -b "$b" "$a" 5151 true
+		grep -qF -- "$a" <<<"${stderr%%$'\n'*}" || fail "does not name $a: $stderr"
+	done
+	# Same families, or a host name, are fine: these get as far as
+	# running (and are stopped by the timeout).
+	run jt -b ::1 -c "$T/conf" -k 0 ::1 5151 true
+	[[ $status == 124 ]] || fail "status $status: $output"
+}
+
+# hold_port ADDRESS: a UDP socket bound to ADDRESS port 5151 in the bare
+# namespace (IPv6 only, for ::), until the test ends.
+hold_port() {
+	ip netns exec "$BARE" "$JT_PY" -c '
+import socket, sys, time
+a = sys.argv[1]
+s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_DGRAM)
+if ":" in a:
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+s.bind((a, 5151))
+open(sys.argv[2], "w").close()
+time.sleep(60)
+' "$1" "$T/held" 3>&- &
+	record_pid holder $!
+	wait_for 10 test -e "$T/held"
+}
+
+@test "a port in use on :: is fatal, naming [::]:5151; the server does not fall back to 0.0.0.0" {
+	hold_port ::
+	run --separate-stderr jt -s -c "$T/conf" true
+	[[ $status == 1 ]] || fail "status $status; stderr: $stderr"
+	grep -qF '[::]:5151' <<<"$stderr" || fail "does not name [::]:5151: $stderr"
+	grep -qi 'in use' <<<"$stderr" || fail "does not say why: $stderr"
+}
+
+@test "a port in use on 0.0.0.0 is fatal too, naming the address tried" {
+	hold_port 0.0.0.0
+	run --separate-stderr jt -s -c "$T/conf" true
+	[[ $status == 1 ]] || fail "status $status; stderr: $stderr"
+	grep -qF '[::]:5151' <<<"$stderr" || fail "does not name [::]:5151: $stderr"
+}
+
+@test "a server on a system without IPv6 sockets falls back to 0.0.0.0" {
+	file -L "$JTUNNEL" | grep -q 'dynamically linked' || skip "a static jtunnel takes no LD_PRELOAD"
+	command -v cc >/dev/null || skip "no C compiler"
+	# socket(AF_INET6, ...) fails as where IPv6 is compiled out.
+	cat >"$T/noinet6.c" <<-'EOF'
+		#include <errno.h>
+		#include <sys/socket.h>
+		#include <sys/syscall.h>
+		#include <unistd.h>
+		int socket(int domain, int type, int protocol)
+		{
+			if (domain == AF_INET6) {
+				errno = EAFNOSUPPORT;
+				return -1;
+			}
+			return syscall(SYS_socket, domain, type, protocol);
+		}
+	EOF
+	cc -shared -fPIC -o "$T/noinet6.so" "$T/noinet6.c"
+	topo 1
+	JT_EXEC="env LD_PRELOAD=$T/noinet6.so" srv_start srv
+	log_has srv 'listening on 0\.0\.0\.0:5151'
+	cli_start c1 1
+	tunnel_up 1
 }
 
 # The tests below need a server or client running.

@@ -217,3 +217,42 @@ prog_termed_by() {
 	tunnel_up 1
 	prog_termed_by srv jt_stop srv TERM
 }
+
+# fdprog LABEL ...: a PROG that records its PID in $T/prog/fd.LABEL.pid and
+# becomes a sleep, so that what it inherited can be read from /proc (a shell
+# holds its script open; sleep holds nothing of its own).
+write_fdprog() {
+	cat >"$T/fdprog" <<-EOF2
+		#!/bin/sh
+		echo \$\$ >"$T/prog/fd.\$1.pid"
+		exec sleep 60
+	EOF2
+	chmod +x "$T/fdprog"
+}
+
+# The descriptors of process PID, once it runs sleep: "0 1 2".
+fds_of() {
+	[[ $(readlink "/proc/$1/exe") == */sleep ]] || return 1
+	ls "/proc/$1/fd" | sort -n | tr '\n' ' ' | sed 's/ $//'
+}
+
+# JT_WRAP: jtunnel is started with descriptors 7 (a file) and 9 open.
+EXTRA_FDS="exec 7</etc/hostname 9>/dev/null"
+
+@test "PROG inherits descriptors 0, 1 and 2 only, even when jtunnel was started with more (server and client)" {
+	write_fdprog
+	topo 1
+	JT_WRAP=$EXTRA_FDS PROG=$T/fdprog srv_start srv
+	JT_WRAP=$EXTRA_FDS PROG=$T/fdprog cli_start c1 1
+	local pid f
+	wait_for 10 eval '[[ $(ls "$T"/prog/fd.*.pid 2>/dev/null | wc -l) == 2 ]]'
+	for f in "$T"/prog/fd.*.pid; do
+		pid=$(<"$f")
+		wait_for 10 fds_of "$pid"
+		[[ $(fds_of "$pid") == "0 1 2" ]] || fail "PROG $pid has descriptors $(fds_of "$pid"): $(ls -l /proc/"$pid"/fd)"
+	done
+	# jtunnel itself let go of what it inherited.
+	for pid in "$(pid_of srv)" "$(pid_of c1)"; do
+		! ls -l "/proc/$pid/fd" | grep -q /etc/hostname || fail "jtunnel $pid kept descriptor 7"
+	done
+}
