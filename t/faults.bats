@@ -13,11 +13,12 @@ teardown() {
 }
 
 # The server's forwarding child for client N (made when client N came up):
-# jtunnel's forks are listed before and after.
+# jtunnel's forks are listed before and after, sorted as comm needs them
+# (as text: by number, 10000 would come before 9999).
 fork_before=""
-note_forks() { fork_before=$(jt_forks "$(pid_of srv)" | sort -n); }
+note_forks() { fork_before=$(jt_forks "$(pid_of srv)" | sort); }
 new_fork() {
-	comm -13 <(echo "$fork_before") <(jt_forks "$(pid_of srv)" | sort -n)
+	comm -13 <(echo "$fork_before") <(jt_forks "$(pid_of srv)" | sort)
 }
 
 two_clients() {
