@@ -73,7 +73,7 @@ own_lines() { grep -E '^(<[0-9]>)?jtunnel: ' "$T/$1.log" || true; }
 	wait_for 10 syslog_has "^<30>.* jtunnel\[$pid\]: server $SRV_ID listening on "
 	wait_for 10 syslog_has "^<31>.* jtunnel\[$pid\]: client $(cid 1) seen at 198\.18\.1\.2:"
 	wait_for 10 syslog_has "^<27>.* jtunnel\[$pid\]: PROG .* exited with status 3"
-	wait_for 10 syslog_has "^<30>.* jtunnel\[$(pid_of c1)\]: client $(cid 1): tunnel tun"
+	wait_for 10 syslog_has "^<30>.* jtunnel\[$(pid_of c1)\]: client $(cid 1): .*tunnel tun"
 	# Every line has the daemon facility.
 	! grep -Ev '^<(2[4-9]|3[01])>' "$T/syslog" || fail "a line of another facility"
 	[[ -z $(own_lines srv) && -z $(own_lines c1) ]] ||
@@ -99,7 +99,7 @@ journal_stream() {
 	wait_log srv "^<3>jtunnel: PROG .* exited with status 3"
 	log_has srv "^<6>jtunnel: server $SRV_ID listening on "
 	log_has srv "^<7>jtunnel: client $(cid 1) seen at "
-	wait_log c1 "^<6>jtunnel: client $(cid 1): tunnel tun"
+	wait_log c1 "^<6>jtunnel: client $(cid 1): .*tunnel tun"
 	# No jtunnel line without a priority; PROG's lines are its own.
 	! grep -E '^jtunnel: ' "$T/srv.log" "$T/c1.log" || fail "lines without a priority"
 	grep -q '^prog: srv stderr for tun' "$T/srv.log"
@@ -124,7 +124,7 @@ now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
 # drops_on_time NAME PATTERN COMMAND...: COMMAND makes jtunnel NAME drop
 # datagrams (the cause in PATTERN); the report comes within 2.5 s.  COMMAND
 # again at once: its report comes by itself, with no datagram after it,
-# within 11.5 s, yet not within 9.5 s of the first report.
+# within 10.8 s (10 s and a tick), yet not within 9.5 s of the first report.
 drops_on_time() {
 	local name=$1 pattern=$2 t1 t2 t3
 	shift 2
@@ -136,7 +136,7 @@ drops_on_time() {
 	wait_for 12 reports_reach "$name" "$pattern" 2
 	t3=$(now_ms)
 	echo "# second report $((t3 - t2)) ms after its drops, $((t3 - t1)) ms after the first" >&3
-	((t3 - t2 <= 11500)) || fail "the report came $((t3 - t2)) ms after its drops"
+	((t3 - t2 <= 10800)) || fail "the report came $((t3 - t2)) ms after its drops"
 	((t3 - t1 >= 9500)) || fail "two reports $((t3 - t1)) ms apart"
 }
 
