@@ -227,8 +227,22 @@ install: $(FLAVOUR)
 	install -m 755 $(FLAVOUR) $(DESTDIR)$(SBINDIR)/jtunnel
 	install -m 644 man/jtunnel.8 $(DESTDIR)$(MANDIR)/man8/jtunnel.8
 
+# The systemd units, their ExecStart naming the jtunnel that install puts
+# in SBINDIR (give both the same PREFIX), and their settings as examples.
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSTEMD_EXAMPLES = $(PREFIX)/share/doc/jtunnel/systemd
+install-systemd:
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSTEMD_EXAMPLES)
+	for unit in jtunnel-server.service jtunnel-client@.service; do \
+		sed '/^ExecStart=/s|/usr/sbin/jtunnel|$(SBINDIR)/jtunnel|' contrib/systemd/$$unit \
+			>$(DESTDIR)$(SYSTEMDUNITDIR)/$$unit && \
+		chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$unit || exit 1; \
+	done
+	install -m 644 contrib/systemd/jtunnel-server.default \
+		contrib/systemd/jtunnel-client.default $(DESTDIR)$(SYSTEMD_EXAMPLES)/
+
 clean:
 	rm -rf jtunnel *.o $(UNIT_TESTS) bench/handshake_speed bench/crypto_speed jtunnel-san san san-logs jtunnel-static static
 	$(MAKE) -C fuzz clean
 
-.PHONY: all check check-bsd cross-check demo bench fuzz install clean unit-tests
+.PHONY: all check check-bsd cross-check demo bench fuzz install install-systemd clean unit-tests

@@ -217,15 +217,15 @@ owrt_init() {
 		sh "$BATS_TEST_TMPDIR/harness.sh"
 }
 
-@test "docs: the OpenWrt init script runs one jtunnel per enabled UCI section, respawned for ever" {
+@test "docs: the OpenWrt init script runs one jtunnel per enabled UCI section, respawned unless it keeps failing at once" {
 	local uci=$BATS_TEST_TMPDIR/jtunnel
 	# As shipped, every section is disabled.
 	run -0 owrt_init "$OWRT/files/jtunnel.config"
 	[ -z "$output" ]
 	sed "s/option enabled '0'/option enabled '1'/" "$OWRT/files/jtunnel.config" >"$uci"
 	run -0 owrt_init "$uci"
-	[ "${lines[0]}" = "instance server_server: /usr/sbin/jtunnel -s -i 5be0d1ac2f3e4b7a -p 5151 /etc/jtunnel/server-up /etc/jtunnel/clients (respawn 3600 5 0)" ]
-	[ "${lines[1]}" = "instance client_office: /usr/sbin/jtunnel -i 0123456789abcdef -k 25 198.18.0.1 5151 /etc/jtunnel/client-up 198.19.1.2 198.19.1.1 fd00:19:1::2 fd00:19:1::1 198.19.0.0/24 (respawn 3600 5 0)" ]
+	[ "${lines[0]}" = "instance server_server: /usr/sbin/jtunnel -s -i 5be0d1ac2f3e4b7a -p 5151 /etc/jtunnel/server-up /etc/jtunnel/clients (respawn 60 5 5)" ]
+	[ "${lines[1]}" = "instance client_office: /usr/sbin/jtunnel -i 0123456789abcdef -k 25 198.18.0.1 5151 /etc/jtunnel/client-up 198.19.1.2 198.19.1.1 fd00:19:1::2 fd00:19:1::1 198.19.0.0/24 (respawn 60 5 5)" ]
 	[ "${#lines[@]}" -eq 2 ]
 	# The optional settings become options.
 	cat >>"$uci" <<-'EOF'
@@ -241,7 +241,7 @@ owrt_init() {
 			option keepalive '0'
 	EOF
 	run -0 owrt_init "$uci"
-	[ "${lines[2]}" = "instance client_lab: /usr/sbin/jtunnel -i FEDCBA9876543210 -v -b fd00:18:1::2 -c /etc/jtunnel-lab -m 1400 -p 5152 -k 0 fd00:18:1::1 5151 /etc/jtunnel/client-up (respawn 3600 5 0)" ]
+	[ "${lines[2]}" = "instance client_lab: /usr/sbin/jtunnel -i FEDCBA9876543210 -v -b fd00:18:1::2 -c /etc/jtunnel-lab -m 1400 -p 5152 -k 0 fd00:18:1::1 5151 /etc/jtunnel/client-up (respawn 60 5 5)" ]
 	# The command lines are ones that jtunnel's own parser accepts.
 	if [ -x "$JTUNNEL" ]; then
 		run -2 "$JTUNNEL" -i FEDCBA9876543210 -v -b fd00:18:1::2 -c /etc/jtunnel-lab -m 1400 -p 5152 -k 0 -x
@@ -278,4 +278,81 @@ owrt_init() {
 	for f in $(grep -oE '\./files/[A-Za-z0-9._-]+' "$mk"); do
 		[ -f "$OWRT/$f" ]
 	done
+}
+
+@test "docs: the OpenWrt init script starts no instance for a section jtunnel would refuse, and says why" {
+	local uci=$BATS_TEST_TMPDIR/jtunnel bad
+	for bad in "option id '0123'" "option id 'not-hex-not-hex!'" "option port '99999'" \
+		"option mtu '20'" "option keepalive 'soon'" "option bind_port '-1'"; do
+		cat >"$uci" <<-EOF
+			config client 'office'
+				option id '0123456789abcdef'
+				option server '198.18.0.1'
+				$bad
+		EOF
+		run --separate-stderr owrt_init "$uci"
+		[ -z "$output" ] || { echo "$bad: started: $output"; false; }
+		[[ $stderr == *"section office"*"not started"* ]] || { echo "$bad: $stderr"; false; }
+	done
+	# Nor a server without an id.
+	printf "config server 'server'\n\toption port '5151'\n" >"$uci"
+	run --separate-stderr owrt_init "$uci"
+	[ -z "$output" ] && [[ $stderr == *"section server"*"id"* ]]
+}
+
+@test "docs: the OpenWrt package is ISC-licensed, depends on the ip it uses, documents the firewall rule, and finds its sources through a feed link" {
+	local mk=$OWRT/Makefile
+	grep -qx 'PKG_LICENSE:=ISC' "$mk"
+	grep -qx 'PKG_LICENSE_FILES:=LICENSE' "$mk"
+	grep -q 'ISC\|Permission to use, copy, modify, and distribute' "$REPO/LICENSE"
+	grep -q '^Copyright (c) 2026 the jtunnel authors$' "$REPO/LICENSE"
+	grep -Eq '^  DEPENDS:=.*\+ip-(tiny|full)' "$mk"
+	# The example scripts really use ip.
+	grep -q '^[[:space:]]*ip ' "$REPO/examples/client-up"
+	grep -q "firewall.@rule\[-1\].dest_port='5151'" "$OWRT/files/jtunnel.config"
+	# As a feed (src-link), make sees the package directory through links;
+	# its CURDIR is the real one, so ../../.. is the jtunnel tree.
+	local d=$BATS_TEST_TMPDIR/openwrt
+	mkdir -p "$d/feeds" "$d/package/feeds/jtunnel"
+	ln -s "$REPO/contrib/openwrt" "$d/feeds/jtunnel"
+	ln -s ../../../feeds/jtunnel/jtunnel "$d/package/feeds/jtunnel/jtunnel"
+	printf 'all:\n\t@echo $(realpath $(CURDIR)/../../..)\n' >"$BATS_TEST_TMPDIR/where.mk"
+	run -0 make -s -C "$d/package/feeds/jtunnel/jtunnel" -f "$BATS_TEST_TMPDIR/where.mk"
+	[ -f "$output/jtunnel.cc" ] || { echo "../../.. is $output"; false; }
+	grep -q 'JTUNNEL_SOURCE_DIR ?= $(CURDIR)/../../..' "$mk"
+	# Elsewhere, without JTUNNEL_SOURCE_DIR, the build says what is missing.
+	grep -q 'set JTUNNEL_SOURCE_DIR to a jtunnel tree' "$mk"
+}
+
+@test "docs: make install-systemd installs units whose ExecStart is the jtunnel make install put in place" {
+	local d=$BATS_TEST_TMPDIR/inst prefix unit
+	for prefix in /usr/local /opt/jt; do
+		rm -rf "$d"
+		run -0 make -s -C "$REPO" install install-systemd DESTDIR="$d" PREFIX="$prefix"
+		[ -x "$d$prefix/sbin/jtunnel" ]
+		for unit in jtunnel-server.service jtunnel-client@.service; do
+			grep -q "^ExecStart=$prefix/sbin/jtunnel " "$d$prefix/lib/systemd/system/$unit" ||
+				{ echo "$unit: $(grep ExecStart "$d$prefix/lib/systemd/system/$unit")"; false; }
+		done
+	done
+}
+
+@test "docs: a systemd unit without its settings file fails to start, naming it; an empty identifier is a usage error" {
+	local unit
+	for unit in jtunnel-server.service jtunnel-client@.service; do
+		local f=$REPO/contrib/systemd/$unit settings
+		settings=$(sed -n 's/^EnvironmentFile=//p' "$f")
+		# Required (no leading "-"), and asserted, so systemd says which.
+		[[ $settings == /etc/default/* ]] || { echo "$unit: EnvironmentFile=$settings"; false; }
+		grep -qx "AssertPathExists=$settings" "$f"
+		# The identifier is a word of its own: unset, jtunnel gets -i ''.
+		grep -q '^ExecStart=.* -i ${JTUNNEL_ID} ' "$f"
+		grep -q '^RestartPreventExitStatus=2$' "$f"
+	done
+	grep -q '^JTUNNEL_ID=[0-9a-f]\{16\}$' "$REPO/contrib/systemd/jtunnel-server.default"
+	grep -q '^JTUNNEL_ID=[0-9a-f]\{16\}$' "$REPO/contrib/systemd/jtunnel-client.default"
+	if [ -x "$JTUNNEL" ]; then
+		run -2 --separate-stderr "$JTUNNEL" -s -i '' /etc/jtunnel/server-up
+		[[ $stderr == *"identifier"* ]]
+	fi
 }
