@@ -35,10 +35,12 @@ static void usage(FILE *f)
 // descriptor: whatever the caller left open would reach every PROG.
 static void descriptors_tidy(void)
 {
-	for (int fd = 0; fd <= 2; fd++)
-		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
-		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) == -1)
-			exit(1);
+	// Each open takes the lowest free number: the first above 2 is closed
+	// with the rest.
+	int fd;
+	do
+		fd = open("/dev/null", O_RDWR);
+	while (fd >= 0 && fd <= 2);
 	descriptors_close_from(3);
 }
 
@@ -72,7 +74,6 @@ static void prog_check(const char *prog)
 	const char *path = getenv("PATH");
 	if (path == NULL)
 		path = DEFAULT_PATH;
-	bool seen_elsewhere = false;
 	for (const char *dir = path;; dir++) {
 		const char *end = strchr(dir, ':');
 		size_t len = end ? (size_t)(end - dir) : strlen(dir);
@@ -80,18 +81,12 @@ static void prog_check(const char *prog)
 		// An empty entry is the current directory.
 		int n = len == 0 ? snprintf(file, sizeof file, "%s", prog) :
 		    snprintf(file, sizeof file, "%.*s/%s", (int)len, dir, prog);
-		if (n > 0 && n < (int)sizeof file) {
-			if (is_executable_file(file))
-				return;
-			if (access(file, F_OK) == 0)
-				seen_elsewhere = true;
-		}
+		if (n > 0 && n < (int)sizeof file && is_executable_file(file))
+			return;
 		if (end == NULL)
 			break;
 		dir = end;
 	}
-	if (seen_elsewhere)
-		fatalx("PROG %s: not executable anywhere in PATH (%s)", prog, path);
 	fatalx("PROG %s: not found in PATH (%s)", prog, path);
 }
 
@@ -105,9 +100,8 @@ static bool families_agree(const struct options *o)
 	    !addr_parse_numeric(o->server_host, 0, &server) ||
 	    bind_addr.sa.sa_family == server.sa.sa_family)
 		return true;
-	fprintf(stderr, "jtunnel: bind address '%s' (%s) can never reach ADDRESS '%s' (%s)\n",
-	    o->bind_host, bind_addr.sa.sa_family == AF_INET ? "IPv4" : "IPv6",
-	    o->server_host, server.sa.sa_family == AF_INET ? "IPv4" : "IPv6");
+	fprintf(stderr, "jtunnel: bind address '%s' and ADDRESS '%s': different families\n",
+	    o->bind_host, o->server_host);
 	return false;
 }
 

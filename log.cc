@@ -8,7 +8,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
+#include <unistd.h>
 #include <time.h>
 
 int log_verbose;
@@ -23,29 +26,21 @@ static char peer_prefix[48];
 static bool stderr_is_journal(void)
 {
 	const char *stream = getenv("JOURNAL_STREAM");
-	if (stream == NULL || *stream < '0' || *stream > '9')
-		return false;
-	char *end;
-	errno = 0;
-	unsigned long long dev = strtoull(stream, &end, 10);
-	if (errno != 0 || *end != ':' || end[1] < '0' || end[1] > '9')
-		return false;
-	unsigned long long ino = strtoull(end + 1, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return false;
 	struct stat st;
-	return fstat(2, &st) == 0 && (unsigned long long)st.st_dev == dev &&
-	    (unsigned long long)st.st_ino == ino;
+	char mine[48];
+	if (stream == NULL || fstat(2, &st) == -1)
+		return false;
+	snprintf(mine, sizeof mine, "%llu:%llu", (unsigned long long)st.st_dev,
+	    (unsigned long long)st.st_ino);
+	return strcmp(stream, mine) == 0;
 }
 
 void log_init(bool to_syslog)
 {
-	if (to_syslog) {
-		openlog("jtunnel", LOG_PID, LOG_DAEMON);
+	if (to_syslog)
 		sink = SINK_SYSLOG;
-	} else if (stderr_is_journal()) {
+	else if (stderr_is_journal())
 		sink = SINK_JOURNAL;
-	}
 }
 
 void log_set_peer(const char *who)
@@ -55,26 +50,58 @@ void log_set_peer(const char *who)
 
 enum { LINE_MAX_BYTES = 512 };
 
-static void log_line(int priority, const char *prefix, const char *fmt, va_list ap, int errnum)
+// The system log's socket, connected at the first line.  Our own few lines
+// rather than libc's syslog(3), which in a static build brings the time
+// zone code along: the daemon stamps the time itself.
+static int syslog_fd = -1;
+
+static int syslog_connect(void)
+{
+	struct sockaddr_un log_addr;
+	memset(&log_addr, 0, sizeof log_addr);
+	log_addr.sun_family = AF_UNIX;
+	strcpy(log_addr.sun_path, "/dev/log");
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd != -1 && connect(fd, (struct sockaddr *)&log_addr, sizeof log_addr) == -1) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+// "<PRIORITY>jtunnel[PID]: text", facility daemon (RFC 3164 without the
+// timestamp).  A daemon that restarted is connected to again, once a line.
+static void syslog_send(int priority, const char *text)
+{
+	char message[LINE_MAX_BYTES + 32];
+	int n = snprintf(message, sizeof message, "<%d>jtunnel[%d]: %s", LOG_DAEMON | priority,
+	    (int)getpid(), text);
+	if (n >= (int)sizeof message)
+		n = sizeof message - 1;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (syslog_fd == -1)
+			syslog_fd = syslog_connect();
+		if (syslog_fd == -1 || send(syslog_fd, message, n, MSG_NOSIGNAL) == n)
+			return;
+		close(syslog_fd);
+		syslog_fd = -1;
+	}
+}
+
+// Writes one line of the parts a, b and c, as the sink wants it.
+static void log_write(int priority, const char *a, const char *b, const char *c)
 {
 	char line[LINE_MAX_BYTES];
 	int n = 0;
 	if (sink == SINK_JOURNAL)
 		n = snprintf(line, sizeof line, "<%d>", priority);
-	if (sink != SINK_SYSLOG)
-		n += snprintf(line + n, sizeof line - n, "jtunnel: ");
-	n += snprintf(line + n, sizeof line - n, "%s", prefix);
-	if (n < (int)sizeof line)
-		n += vsnprintf(line + n, sizeof line - n, fmt, ap);
-	if (n >= (int)sizeof line)
-		n = sizeof line - 1;
-	if (errnum != 0)
-		n += snprintf(line + n, sizeof line - n, ": %s", strerror(errnum));
+	n += snprintf(line + n, sizeof line - n, "%s%s%s%s", sink == SINK_SYSLOG ? "" : "jtunnel: ",
+	    a, b, c);
 	if (n >= (int)sizeof line - 1)
 		n = sizeof line - 2;
 	if (sink == SINK_SYSLOG) {
 		line[n] = '\0';
-		syslog(priority, "%s", line);
+		syslog_send(priority, line);
 		return;
 	}
 	line[n++] = '\n';
@@ -83,11 +110,18 @@ static void log_line(int priority, const char *prefix, const char *fmt, va_list 
 	fflush(stderr);
 }
 
+static void log_line(int priority, const char *fmt, va_list ap, int errnum)
+{
+	char text[LINE_MAX_BYTES];
+	vsnprintf(text, sizeof text, fmt, ap);
+	log_write(priority, text, errnum ? ": " : "", errnum ? strerror(errnum) : "");
+}
+
 #define LOG_WITH(priority, errnum)                          \
 	do {                                                \
 		va_list ap;                                 \
 		va_start(ap, fmt);                          \
-		log_line(priority, "", fmt, ap, errnum);    \
+		log_line(priority, fmt, ap, errnum);        \
 		va_end(ap);                                 \
 	} while (0)
 
@@ -112,16 +146,6 @@ void fatalx(const char *fmt, ...)
 {
 	LOG_WITH(LOG_ERR, 0);
 	exit(1);
-}
-
-// Writes one line from a format of our own, with the peer's prefix.
-static void log_own(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void log_own(int priority, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	log_line(priority, peer_prefix, fmt, ap, 0);
-	va_end(ap);
 }
 
 // Microseconds on the monotonic clock: never 0 once a system has been up
@@ -155,8 +179,10 @@ static void event_window_close(enum event_kind kind)
 {
 	struct event_window *w = &windows[kind];
 	if (w->left_out > 0) {
-		log_own(LOG_DEBUG, "%lu more %s events left out in %d s", w->left_out,
+		char text[80];
+		snprintf(text, sizeof text, "%lu more %s events left out in %d s", w->left_out,
 		    event_names[kind], EVENT_WINDOW_SECONDS);
+		log_write(LOG_DEBUG, peer_prefix, text, "");
 		windows_left_out--;
 	}
 	w->start_us = 0;
@@ -182,7 +208,7 @@ bool log_event(enum event_kind kind, const char *fmt, ...)
 	w->lines++;
 	va_list ap;
 	va_start(ap, fmt);
-	log_line(LOG_DEBUG, "", fmt, ap, 0);
+	log_line(LOG_DEBUG, fmt, ap, 0);
 	va_end(ap);
 	return true;
 }
@@ -226,9 +252,12 @@ static const char *const drop_names[DROP_REASONS] = {
 	"of a wrong type or shape", "not verified", "replayed", "bad handshakes",
 	"initiations over the rate limit", "with no session to send under",
 };
-static unsigned long drops[DROP_REASONS], drop_totals[DROP_REASONS];
-static int drop_errors[DROP_REASONS];
-static bool drop_pending;
+// What a forked process must not take over from its parent.
+static struct {
+	unsigned long counts[DROP_REASONS], totals[DROP_REASONS];
+	int errors[DROP_REASONS];
+	bool pending;
+} drop;
 static int64_t drop_due_us, drop_reported_us;
 static bool drop_timer;
 
@@ -249,13 +278,13 @@ void drop_count(enum drop_reason why, int err)
 		why = DROP_TUN_DOWN;
 		err = 0;
 	}
-	drops[why]++;
-	drop_totals[why]++;
+	drop.counts[why]++;
+	drop.totals[why]++;
 	if (err != 0)
-		drop_errors[why] = err;
-	if (drop_pending)
+		drop.errors[why] = err;
+	if (drop.pending)
 		return;
-	drop_pending = true;
+	drop.pending = true;
 	int64_t now = monotonic_us();
 	drop_due_us = now + (int64_t)DROP_GATHER_SECONDS * US_PER_SECOND;
 	int64_t next_allowed = drop_reported_us + (int64_t)DROP_REPORT_SECONDS * US_PER_SECOND;
@@ -282,27 +311,25 @@ static void drops_format(char *line, size_t size, const unsigned long *count, co
 static void drop_report(int64_t now)
 {
 	char line[400];
-	drops_format(line, sizeof line, drops, drop_errors);
-	bool routine = drops[DROP_TUN_DOWN] <= DROP_ROUTINE_MAX;
+	drops_format(line, sizeof line, drop.counts, drop.errors);
+	bool routine = drop.counts[DROP_TUN_DOWN] <= DROP_ROUTINE_MAX;
 	for (int i = 0; i < DROP_REASONS; i++)
-		if (i != DROP_TUN_DOWN && drops[i] != 0)
+		if (i != DROP_TUN_DOWN && drop.counts[i] != 0)
 			routine = false;
-	if (!routine)
-		log_own(LOG_WARNING, "dropped datagrams: %s", line);
-	else if (log_verbose)
-		log_own(LOG_DEBUG, "dropped datagrams: %s (yet)", line);
-	memset(drops, 0, sizeof drops);
-	memset(drop_errors, 0, sizeof drop_errors);
-	drop_pending = false;
+	if (!routine || log_verbose)
+		log_write(routine ? LOG_DEBUG : LOG_WARNING, peer_prefix, "dropped datagrams: ", line);
+	memset(drop.counts, 0, sizeof drop.counts);
+	memset(drop.errors, 0, sizeof drop.errors);
+	drop.pending = false;
 	drop_reported_us = now;
 }
 
 void log_flush_due(void)
 {
-	if (!drop_pending && windows_left_out == 0)
+	if (!drop.pending && windows_left_out == 0)
 		return;
 	int64_t now = monotonic_us();
-	if (drop_pending) {
+	if (drop.pending) {
 		if (now + DROP_DUE_SLACK_US >= drop_due_us)
 			drop_report(now);
 		else if (drop_timer)
@@ -314,38 +341,23 @@ void log_flush_due(void)
 			event_window_close((enum event_kind)k);
 }
 
-static void on_drop_alarm(int)
-{
-}
-
 void drop_timer_enable(void)
 {
-	struct sigaction sa;
-	if (sigaction(SIGALRM, NULL, &sa) == 0 &&
-	    (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN)) {
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = on_drop_alarm;	// no SA_RESTART: the read returns EINTR
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGALRM, &sa, NULL);
-	}
 	drop_timer = true;
-	if (drop_pending)
+	if (drop.pending)
 		drop_timer_arm(drop_due_us - monotonic_us());
 }
 
 void log_after_fork(void)
 {
-	memset(drops, 0, sizeof drops);
-	memset(drop_totals, 0, sizeof drop_totals);
-	memset(drop_errors, 0, sizeof drop_errors);
-	drop_pending = false;
-	memset(windows, 0, sizeof windows);
+	memset(&drop, 0, sizeof drop);
+	// Its windows stay open, but with nothing left out to report.
 	windows_left_out = 0;
 }
 
 void drop_status(void)
 {
 	char line[400];
-	drops_format(line, sizeof line, drop_totals, NULL);
-	log_own(LOG_INFO, "status: dropped since start: %s", line[0] ? line : "none");
+	drops_format(line, sizeof line, drop.totals, NULL);
+	log_write(LOG_INFO, peer_prefix, "status: dropped since start: ", line[0] ? line : "none");
 }

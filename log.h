@@ -102,7 +102,8 @@ void log_flush_due(void);
 // For a process that blocks with no timeout and uses no interval timer of
 // its own: from now on, when drops are counted, ITIMER_REAL is armed for
 // the moment their report is due, and its SIGALRM interrupts the blocked
-// call (a handler that does nothing is installed if SIGALRM is not caught).
+// call.  SIGALRM must be caught without SA_RESTART: signals_watch does so,
+// and a forwarding process keeps that handler from the fork.
 void drop_timer_enable(void);
 
 // Logs every drop this process counted since start, by cause (the status,

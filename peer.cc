@@ -191,8 +191,7 @@ static void upper_case_name_check(const char *confdir, const char *name)
 	if (warned_count == WARNED_MAX)
 		return;
 	warned[warned_count++] = id;
-	log_warnx("%s/%s authorizes nothing: identifiers are named in lower case (%s/%s)",
-	    confdir, name, confdir, text);
+	log_warnx("%s/%s authorizes nothing: its name is in upper case", confdir, name);
 }
 
 int auth_reload(struct auth_cache *c)

@@ -12,8 +12,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <dirent.h>
-#include <stdlib.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -127,32 +125,10 @@ void descriptors_close_from(int lowest)
 	if (syscall(SYS_close_range, (unsigned)lowest, ~0U, 0) == 0)
 		return;
 #endif
-	DIR *dir = opendir("/proc/self/fd");
-	if (dir != NULL) {
-		// Collected first: closing while reading would disturb the listing.
-		enum { FDS_AT_ONCE = 256 };
-		for (;;) {
-			int fds[FDS_AT_ONCE], n = 0;
-			rewinddir(dir);
-			struct dirent *e;
-			while ((e = readdir(dir)) != NULL && n < FDS_AT_ONCE) {
-				int fd = atoi(e->d_name);
-				if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && fd >= lowest &&
-				    fd != dirfd(dir))
-					fds[n++] = fd;
-			}
-			for (int i = 0; i < n; i++)
-				close(fds[i]);
-			if (n < FDS_AT_ONCE)
-				break;
-		}
-		closedir(dir);
-		return;
-	}
+	// Older kernels: every number the limit allows (most are not open).
 	struct rlimit limit;
 	int top = 1024;
-	if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
-	    limit.rlim_cur < 65536)
+	if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < 65536)
 		top = (int)limit.rlim_cur;
 	for (int fd = lowest; fd < top; fd++)
 		close(fd);

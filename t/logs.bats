@@ -70,10 +70,10 @@ own_lines() { grep -E '^(<[0-9]>)?jtunnel: ' "$T/$1.log" || true; }
 	local pid
 	pid=$(pid_of srv)
 	# daemon (3) * 8 + info (6) = 30; err (3) 27; debug (7) 31.
-	wait_for 10 syslog_has "^<30>.* jtunnel\[$pid\]: server $SRV_ID listening on "
-	wait_for 10 syslog_has "^<31>.* jtunnel\[$pid\]: client $(cid 1) seen at 198\.18\.1\.2:"
-	wait_for 10 syslog_has "^<27>.* jtunnel\[$pid\]: PROG .* exited with status 3"
-	wait_for 10 syslog_has "^<30>.* jtunnel\[$(pid_of c1)\]: client $(cid 1): .*tunnel tun"
+	wait_for 10 syslog_has "^<30>(.* )?jtunnel\[$pid\]: server $SRV_ID listening on "
+	wait_for 10 syslog_has "^<31>(.* )?jtunnel\[$pid\]: client $(cid 1) seen at 198\.18\.1\.2:"
+	wait_for 10 syslog_has "^<27>(.* )?jtunnel\[$pid\]: PROG .* exited with status 3"
+	wait_for 10 syslog_has "^<30>(.* )?jtunnel\[$(pid_of c1)\]: client $(cid 1): .*tunnel tun"
 	# Every line has the daemon facility.
 	! grep -Ev '^<(2[4-9]|3[01])>' "$T/syslog" || fail "a line of another facility"
 	[[ -z $(own_lines srv) && -z $(own_lines c1) ]] ||
@@ -203,7 +203,7 @@ pings_to_a_tun_down() {
 	wait_for 10 has_run srv "$(cid 1)"
 	wait_for 10 has_run c1
 	pings_to_a_tun_down 2
-	wait_log srv '^<7>jtunnel: dropped datagrams: [1-8] for a tun not up \(yet\)$' 3
+	wait_log srv '^<7>jtunnel: dropped datagrams: [1-8] for a tun not up$' 3
 }
 
 # ------------------------------------------------------- -v events
@@ -275,7 +275,6 @@ refused_lines() { grep -c 'unauthorized identifier' "$T/$1.log" || true; }
 	wait_log srv "$upper authorizes nothing"
 	sleep 3.5
 	[[ $(grep -c "$upper" "$T/srv.log") == 1 ]] || fail "$(grep "$upper" "$T/srv.log")"
-	grep "$upper" "$T/srv.log" | grep -q "$(cid 2)"
 	! has_run srv "$(cid 2)"
 	[[ $(tun_count "$SRV") == 0 ]]
 }
