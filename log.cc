@@ -11,8 +11,10 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <syslog.h>
-#include <unistd.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "tun.h"
 
 int log_verbose;
 
@@ -61,7 +63,7 @@ static int syslog_connect(void)
 	memset(&log_addr, 0, sizeof log_addr);
 	log_addr.sun_family = AF_UNIX;
 	strcpy(log_addr.sun_path, "/dev/log");
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int fd = socket_cloexec(AF_UNIX, SOCK_DGRAM, 0);
 	if (fd != -1 && connect(fd, (struct sockaddr *)&log_addr, sizeof log_addr) == -1) {
 		close(fd);
 		fd = -1;
@@ -81,7 +83,7 @@ static void syslog_send(int priority, const char *text)
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (syslog_fd == -1)
 			syslog_fd = syslog_connect();
-		if (syslog_fd == -1 || send(syslog_fd, message, n, MSG_NOSIGNAL) == n)
+		if (syslog_fd == -1 || send(syslog_fd, message, n, 0) == n)
 			return;
 		close(syslog_fd);
 		syslog_fd = -1;
