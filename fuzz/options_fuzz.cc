@@ -105,7 +105,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	     o.id_given != o2.id_given || !id_equal(&o.id, &o2.id) ||
 	     o.bind_host != o2.bind_host || o.confdir != o2.confdir ||
 	     o.server_host != o2.server_host || o.server_port != o2.server_port ||
-	     o.verbose != o2.verbose))
+	     o.verbose != o2.verbose || o.syslog != o2.syslog))
 		abort();
 	if (a == ACTION_USAGE_ERROR && strcmp(err.what, err2.what) != 0)
 		abort();
