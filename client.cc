@@ -188,7 +188,7 @@ static void session_new(struct client *c, struct session_keys *keys)
 	if (!c->established)
 		log_info("session with server %s established", id_format(&c->server_id, text));
 	else
-		log_debug("new session with server %s", id_format(&c->server_id, text));
+		log_event(EVENT_HANDSHAKE, "new session with server %s", id_format(&c->server_id, text));
 	c->established = true;
 }
 
@@ -495,7 +495,10 @@ static bool forwarder_start(struct client *c)
 		close(control[1]);
 		struct forwarder f;
 		memset(&f, 0, sizeof f);
-		f.who = "client";
+		static char who[ID_TEXT_MAX + 8];
+		char text[ID_TEXT_MAX];
+		snprintf(who, sizeof who, "client %s", id_format(&c->o->id, text));
+		f.who = who;
 		f.tun_fd = c->tun_fd;
 		f.tun_name = c->tun_name;
 		f.sock = c->sock;

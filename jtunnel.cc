@@ -18,7 +18,7 @@
 #include "spawn.h"
 
 enum { EXIT_USAGE = 2 };
-#define VERSION "0.1"
+#define VERSION "2.0"	// the interface contract's version
 // Where execvp searches when PATH is not set (glibc's and musl's default).
 #define DEFAULT_PATH "/bin:/usr/bin"
 

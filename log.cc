@@ -164,7 +164,7 @@ enum { US_PER_SECOND = 1000000 };
 // ------------------------------------------------------------- events
 
 static const char *const event_names[EVENT_KINDS] = {
-	"peer seen", "peer moved", "peer forgotten", "identifier refused",
+	"peer seen", "peer moved", "peer forgotten", "identifier refused", "handshake",
 };
 
 // Fixed windows per kind: the first event opens one; at most
@@ -253,6 +253,7 @@ static const char *const drop_names[DROP_REASONS] = {
 	"not sent", "receive errors",
 	"of a wrong type or shape", "not verified", "replayed", "bad handshakes",
 	"initiations over the rate limit", "with no session to send under",
+	"for a client while set-ups fail",
 };
 // What a forked process must not take over from its parent.
 static struct {

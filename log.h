@@ -45,6 +45,7 @@ enum event_kind {
 	EVENT_PEER_MOVED,
 	EVENT_PEER_FORGOTTEN,
 	EVENT_ID_REFUSED,
+	EVENT_HANDSHAKE,		// keyed: answered, or a new session
 	EVENT_KINDS
 };
 enum { EVENT_LINES_MAX = 10, EVENT_WINDOW_SECONDS = 10 };
@@ -74,6 +75,7 @@ enum drop_reason {
 	DROP_HANDSHAKE,		// keyed: a handshake that does not verify
 	DROP_RATE,		// keyed: an initiation over the rate limit
 	DROP_NO_SESSION,	// keyed: a packet with no session to send it under
+	DROP_SETUP,		// server: a new client while set-ups fail
 	DROP_REASONS
 };
 

@@ -40,7 +40,19 @@ enum options_action options_parse(int argc, char **argv, struct options *o,
 	opterr = 0;
 	getopt_restart();
 	// The options end at the first operand: PROG's options are its own.
-	while ((c = getopt(argc, argv, GETOPT_POSIX_ORDER ":sb:p:i:c:m:k:t:vLgKhV")) != -1) {
+	for (;;) {
+		// getopt would take "--help" for the options '-', 'h', 'e' ...:
+		// the two long options, and a word that looks like another, first.
+		int next = optind > 0 ? optind : 1;
+		if (next < argc && strncmp(argv[next], "--", 2) == 0 && argv[next][2] != '\0') {
+			if (strcmp(argv[next], "--help") == 0)
+				return ACTION_USAGE;
+			if (strcmp(argv[next], "--version") == 0)
+				return ACTION_VERSION;
+			return fail(err, "unknown option", argv[next]);
+		}
+		if ((c = getopt(argc, argv, GETOPT_POSIX_ORDER ":sb:p:i:c:m:k:t:vLgKhV")) == -1)
+			break;
 		switch (c) {
 		case 's':
 			o->server = true;

@@ -25,6 +25,7 @@ enum {
 	INITIATIONS_IN_ALL = 100,	// a second
 	PLAIN_KEEPALIVE_ANSWER_MS = 1000,
 	PENDING_GUARD_MS = 1000,	// a negotiated session is not displaced before
+	SETUP_RETRY_MS = 1000,		// after a failed set-up, none before
 };
 
 struct server {
@@ -35,6 +36,7 @@ struct server {
 	struct peer *last;		// the client of the previous datagram
 	struct udp_batch batch;
 	int64_t now;			// clock_ms at the last tick
+	int64_t setup_failed;		// when a client's set-up last failed; 0: never
 	int64_t initiations_second;	// the global rate limit's second
 	int initiations;
 };
@@ -133,6 +135,12 @@ static bool client_tunnel_up(struct server *s, struct peer *p)
 	bool keyed = p->mode == MODE_KEYED;
 	int mtu = s->o->mtu ? s->o->mtu : addr_default_mtu(&p->addr, keyed);
 	int control[2] = { -1, -1 };
+	// Out of descriptors, say: set-ups, and their log lines, once a second.
+	if (s->setup_failed != 0 && s->now - s->setup_failed < SETUP_RETRY_MS) {
+		drop_count(DROP_SETUP);
+		client_remove(s, p, "set-up failed a moment ago");
+		return false;
+	}
 	p->tun_fd = tun_open(p->tun_name);
 	if (p->tun_fd == -1) {
 		log_warn("client %s at %s: cannot open a tun", p->id_text, addr_format(&p->addr, where));
@@ -178,6 +186,7 @@ fail:
 	if (p->tun_fd != -1)
 		tun_close(p->tun_fd, p->tun_name);
 	p->tun_fd = -1;
+	s->setup_failed = s->now;
 	client_remove(s, p, "set-up failed");
 	return false;
 }
@@ -357,7 +366,8 @@ static void keyed_initiation(struct server *s, struct peer *p, const struct peer
 	secret_wipe(&keys, sizeof keys);
 	send_response(s, response, from, local);
 	char where[ADDR_TEXT_MAX];
-	log_debug("client %s at %s: handshake answered", p->id_text, addr_format(from, where));
+	log_event(EVENT_HANDSHAKE, "client %s at %s: handshake answered", p->id_text,
+	    addr_format(from, where));
 }
 
 // The first datagram verified under a negotiated session makes it current;
@@ -373,7 +383,7 @@ static bool session_confirmed(struct server *s, struct peer *p, int i)
 		return false;
 	client_tell(p, CONTROL_SESSION, p->secrets->pending[i].tx_key, AEAD_KEY_BYTES);
 	secret_wipe(p->secrets->pending, sizeof p->secrets->pending);
-	log_debug("client %s: new session", p->id_text);
+	log_event(EVENT_HANDSHAKE, "client %s: new session", p->id_text);
 	return true;
 }
 

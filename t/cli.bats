@@ -68,6 +68,20 @@ usage_error() {
 	[[ $output =~ ^jtunnel\ [0-9]+\.[0-9]+ ]] || fail "stdout: $output"
 }
 
+@test "--help is -h and --version is -V" {
+	run --separate-stderr jt --help
+	[[ $status == 0 && -z $stderr ]] || fail "exit $status, stderr: $stderr"
+	[[ $output == "$(jt -h)" ]] || fail "stdout: $output"
+	run --separate-stderr jt -s --version
+	[[ $status == 0 && -z $stderr ]] || fail "exit $status, stderr: $stderr"
+	[[ $output == "$(jt -V)" ]] || fail "stdout: $output"
+}
+
+@test "any other word beginning with -- is a usage error naming the whole word" {
+	usage_error --frobnicate --frobnicate -s prog
+	usage_error --helpme -s --helpme prog
+}
+
 @test "an unknown option is a usage error (exit 2) naming it" {
 	usage_error -Z -Z -s prog
 	usage_error -Z -s -Z prog
