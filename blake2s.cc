@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // BLAKE2s (RFC 7693), and Noise's HMAC and HKDF over it.
 #include "blake2s.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // BLAKE2s (RFC 7693), and HMAC and HKDF over it as the Noise Protocol
 // Framework (revision 34, section 4.3) defines them.
 #ifndef JTUNNEL_BLAKE2S_H

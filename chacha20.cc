@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // ChaCha20 (RFC 8439 sections 2.1 to 2.4).  A scalar block function serves
 // every CPU; where the compiler targets SIMD on a little-endian CPU,
 // chacha20_xor also runs several blocks at once in the compiler's generic

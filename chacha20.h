@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // ChaCha20 (RFC 8439 section 2.4), the cipher of the AEAD in chachapoly.h.
 #ifndef JTUNNEL_CHACHA20_H
 #define JTUNNEL_CHACHA20_H

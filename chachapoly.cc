@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // AEAD_CHACHA20_POLY1305 (RFC 8439 section 2.8): the Poly1305 key is the
 // first half of ChaCha20 block 0, the message is encrypted from block 1, and
 // the tag covers ad, zeros to a multiple of 16, the ciphertext, zeros again,

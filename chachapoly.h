@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The AEAD_CHACHA20_POLY1305 construction (RFC 8439 section 2.8).
 #ifndef JTUNNEL_CHACHAPOLY_H
 #define JTUNNEL_CHACHAPOLY_H

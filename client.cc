@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The client: two processes with plain blocking I/O, one per direction.
 // The parent receives from the server and writes into the tun, runs the
 // timers, makes the handshakes of keyed mode and handles the signals; its

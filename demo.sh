@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # make demo: a keyed jtunnel server and client in two network namespaces
 # joined by a veth, one key in both peer files, pings crossing the tunnel
 # both ways, the handshake in the log, what PROG saw, then cleanup.

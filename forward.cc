@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 #include "forward.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The tun-to-UDP forwarding process, the same at both ends: it reads a
 // packet from its tun, makes it a datagram in place (the identifier before
 // it; in keyed mode sealed under the session's key) and sends it.  What

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 #include "handshake.h"
 
 #include <errno.h>

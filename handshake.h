@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Keyed mode's handshake datagrams: the Noise messages of noise.h behind
 // the 16-byte header (sender's identifier, type, seven zero bytes), with
 // jtunnel's prologue ("jtunnel 1", the client's identifier, the server's).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // jtunnel: IP over UDP between a tun device and a peer.  This file reads the
 // command line, checks what can be checked before anything runs, and hands
 // over to the client or the server.

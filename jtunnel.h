@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The two ends of a tunnel.
 #ifndef JTUNNEL_H
 #define JTUNNEL_H

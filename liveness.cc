@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 #include "liveness.h"
 
 #include <errno.h>

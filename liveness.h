@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The dead-peer timeout (-t) and the status (SIGUSR2), the same at both
 // ends: a tun whose peer was silent that long has its carrier turned off,
 // and on again at the peer's next accepted datagram; the status writes one

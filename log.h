@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Logging, one event per line, in the manner of OpenBSD's daemons: log_warn
 // adds strerror(errno), log_warnx does not; fatal and fatalx log and exit 1.
 // log_debug lines appear only with -v.

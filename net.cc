@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 #include "net.h"
 
 #include <arpa/inet.h>

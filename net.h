@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // UDP addresses, sockets and batched receiving: what both ends share.
 #ifndef JTUNNEL_NET_H
 #define JTUNNEL_NET_H

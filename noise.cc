@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Noise_NNpsk0_25519_ChaChaPoly_BLAKE2s (Noise Protocol Framework revision
 // 34): the SymmetricState of section 5.2 and the two messages of
 //     -> psk, e

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The one Noise handshake jtunnel speaks, Noise_NNpsk0_25519_ChaChaPoly_BLAKE2s
 // (Noise Protocol Framework revision 34, sections 5 and 9):
 //     -> psk, e

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The command line: what it asks for, or the one word that is wrong with it.
 #ifndef JTUNNEL_OPTIONS_H
 #define JTUNNEL_OPTIONS_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 #include "peer.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Identifiers, their authorization in CONFDIR, and the server's table of
 // clients.
 #ifndef JTUNNEL_PEER_H

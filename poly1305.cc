@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Poly1305 (RFC 8439 section 2.5): the accumulator h becomes (h + block) * r
 // modulo p = 2^130 - 5 for each 16-byte block, and the tag is h + s modulo
 // 2^128.  Numbers are held in limbs (poly1305.h) small enough that each

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Poly1305 (RFC 8439 section 2.5), the authenticator of the AEAD in
 // chachapoly.h: one shot, or incrementally (init, update..., final) so
 // that the AEAD can MAC its pieces where they lie.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Secrets in memory: wiped when done, compared in constant time.
 #ifndef JTUNNEL_SECRET_H
 #define JTUNNEL_SECRET_H

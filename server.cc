@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The server: the parent owns the UDP socket, receives in batches and writes
 // each datagram's packet straight into its client's tun; one forked process
 // per client reads that tun and sends to the client's last address.  The

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Keyed mode's sessions: the keys one handshake gives, the counter of the
 // sending side and the replay window of the receiving side, and how a data
 // datagram is sealed and opened under them.

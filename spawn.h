@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Processes: PROG for a new tun, the forwarding processes, their signals.
 #ifndef JTUNNEL_SPAWN_H
 #define JTUNNEL_SPAWN_H

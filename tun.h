@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The platform layer: everything that differs between Linux and the BSDs
 // lives behind this header, implemented once in tun_linux.cc and once in
 // tun_bsd.cc.  The Makefile compiles exactly one of them.

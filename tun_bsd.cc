@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The platform layer on the BSDs and macOS: tun(4) on FreeBSD, DragonFly,
 // OpenBSD and NetBSD, utun on macOS, with their netintro(4), ip(4), ip6(4),
 // procctl(2) and kqueue(2).  Each call below names the page it comes from;

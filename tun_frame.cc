@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The BSD tun address family header, added and checked without a copy.
 #include "tun_frame.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The address family header that BSD tun devices put before every packet:
 // 4 bytes holding the family number in network byte order (tun(4) on
 // FreeBSD, OpenBSD, NetBSD and DragonFly; utun on macOS the same).  Pure

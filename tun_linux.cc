@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The platform layer on Linux: tun(4) through /dev/net/tun (see the kernel's
 // Documentation/networking/tuntap.rst), prctl(2), ip(7) and ipv6(7).
 #include "tun.h"

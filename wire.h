@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The wire format: every datagram between two ends starts with the
 // sender's 8-byte identifier.  In plain mode an IP packet follows it (none:
 // a keepalive).  In keyed mode a 16-byte header (identifier, type, 56-bit

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // X25519 (RFC 7748): the Montgomery ladder over GF(2^255 - 19).
 //
 // The field arithmetic has two forms, one chosen at build time: five

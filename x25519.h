@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // X25519 (RFC 7748 section 5), in constant time.
 #ifndef JTUNNEL_X25519_H
 #define JTUNNEL_X25519_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // bench/crypto_speed: MB/s (10^6 bytes of plaintext per second) of
 // jtunnel's aead_seal and aead_open on packets of one size, in place with
 // the tag right after the packet, as the tunnel does.  Each figure is the

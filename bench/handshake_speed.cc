@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // bench/handshake_speed [SECONDS]: how fast this machine does X25519, and
 // the handshakes a jtunnel server can complete, on one core.  Each figure
 // runs for SECONDS (default 1) and prints one line "NAME VALUE UNIT":

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Fuzz target: addr_parse_numeric, which reads -b (and numeric ADDRESS).
 // The first two input bytes are the port, the rest the host text.
 // Properties: it accepts exactly what inet_pton accepts for IPv4 or IPv6;

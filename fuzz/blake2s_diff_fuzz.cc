@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Fuzz target: blake2s.cc against OpenSSL 3.  The input's first byte picks
 // the digest length (1..32), the second the key length (0..32), the third
 // how the message is fed (its low bits a first piece, the rest a chunk

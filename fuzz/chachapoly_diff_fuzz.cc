@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Differential fuzz target: aead_seal and aead_open (chachapoly.cc) against
 // libsodium's crypto_aead_chacha20poly1305_ietf (the test links -lsodium;
 // jtunnel never does).  Input: key (32 bytes), nonce (12), the ad's length

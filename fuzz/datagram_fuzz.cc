@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Fuzz target: datagram_parse, the first look at every datagram off the
 // wire.  Properties: the kind follows from the length alone (under 8 bytes
 // short, exactly 8 a keepalive, more a packet), the sender is the first 8

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Fuzz target: id_parse, which reads -i and the names in CONFDIR.
 // Properties: it accepts exactly 16 hexadecimal digits of either case and
 // nothing else; what it accepts, id_format writes back as the same digits

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Fuzz target: keyed mode's receive path, the pieces of handshake.h and
 // session.h put together as server.cc (keyed_datagram, keyed_initiation,
 // keyed_data, session_confirmed, keyed_tick) and client.cc (keyed_datagram,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Fuzz target: options_parse, the whole command line.  The input is the
 // words after "jtunnel", separated by NUL bytes, each copied into a buffer
 // of its own size so that ASan catches a read past any of them.

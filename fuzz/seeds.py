@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Writes the hand-made seeds of corpus/TARGET/seed-* (run from fuzz/).
 
 Seeds found by fuzzing, and inputs of fixed crashes (regress-*), are kept

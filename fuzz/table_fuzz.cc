@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Fuzz target: the server's table of clients (peer_insert, peer_find,
 // peer_remove), keyed by identifiers that come off the wire.  The input's
 // first 8 bytes seed a pool of 64 identifiers, some of them made to share

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Fuzz target: x25519 against libsodium's crypto_scalarmult.  The input is
 // the scalar (32 bytes) and u (32 bytes); shorter inputs are padded with
 // zeros.  Properties: both agree on the result, and on which results are

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Authorization: CONFDIR on both sides, SIGHUP, and the client's filter on
 # where datagrams come from.
 

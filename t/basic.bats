@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # The tunnel itself: traffic both ways over both underlays, MTUs, binding,
 # ports, host names, the process shape.
 

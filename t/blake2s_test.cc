@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Unit tests for blake2s.cc: BLAKE2s on the RFC's and the BLAKE2 authors'
 // vectors and on hashlib's for every digest length, HMAC-BLAKE2s and
 // Noise's HKDF on Python's hmac, fed by t/vectors_blake2s.py (see there

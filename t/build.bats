@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # The build: what make produces and installs.
 
 bats_require_minimum_version 1.5.0

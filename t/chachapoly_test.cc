@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Unit tests of chacha20.cc, poly1305.cc and chachapoly.cc: every vector of
 // RFC 8439 and of the XChaCha draft, both Wycheproof files, and (from
 // pyca/cryptography, when t/vectors_chachapoly.py had it) the AEAD at every

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # The command line: -g, -h, -V, usage errors, option parsing, identifiers.
 
 load lib

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # shellcheck shell=bash
 # The Debian packages each part needs, and their installation when missing.
 # Sourced by .ci/run, t/run, demo.sh and bench/run.

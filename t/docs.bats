@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # The manual, the examples and the packaging files: the man page is clean
 # mdoc and agrees with `jtunnel -h`; examples and packaging use only the
 # documentation address ranges; scripts and units pass their checkers; the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # The examples a user copies, run for real and not as copies:
 # examples/server-up and examples/client-up as the PROGs of a real jtunnel
 # server and real clients in namespaces, and examples/bird-ospf.conf in BIRD

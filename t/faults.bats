@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Faults: lost forwarding processes, garbage on the wire, fatal errors, and
 # what the log says.
 

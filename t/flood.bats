@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Hostile input at volume: a flood of junk datagrams (random lengths, random
 # and unauthorized identifiers, many source addresses and ports) at a
 # server that carries one authorized client.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """A second implementation of jtunnel's keyed wire format, for the tests.
 
 Written from INTERFACE.md ("Wire format, keyed mode") and the Noise

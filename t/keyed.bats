@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Keyed mode: authenticated encryption keyed by the peer file.  t/jtkeyed.py
 # is a second implementation of the keyed wire format, written from the
 # contract alone; it checks captures, forges attacks with the keys in hand,
@@ -141,36 +142,32 @@ DOWN_RESP='$2 == "down" && $5 == 2'
 	[[ $(run_field srv mtu "$(cid 2)") == 1464 ]] || fail "plain: $(prog_runs srv)"
 }
 
-@test "keyed tun MTUs default to 1440 over IPv4, and a full-size packet crosses in one 1500-byte datagram" {
+# keyed_mtu_crosses ADDRESS MTU: the keyed tuns' default MTU on both ends
+# with the server at ADDRESS is MTU, and a full-size packet crosses each
+# way in one datagram of MTU + 32 bytes of UDP payload (1500 outside).
+keyed_mtu_crosses() {
+	local mtu=$2
 	keyed_topo 1
 	srv_start srv
-	cli_start c1 1
+	ADDR=$1 cli_start c1 1
 	tunnel_up 1
-	[[ $(mtu_of "$C1" "$(run_field c1 tun)") == 1440 ]]
-	[[ $(mtu_of "$SRV" "$(run_field srv tun)") == 1440 ]]
+	[[ $(mtu_of "$C1" "$(run_field c1 tun)") == "$mtu" ]]
+	[[ $(mtu_of "$SRV" "$(run_field srv tun)") == "$mtu" ]]
 	cap_start out "$SRV" s1 udp port 5151
-	# 1412 + 28 = 1440 inside, + 32 = 1472 of UDP payload, 1500 outside.
-	ping_size "$C1" 198.19.1.1 1412 || fail "client to server"
-	ping_size "$SRV" 198.19.1.2 1412 || fail "server to client"
+	# An ICMP echo of MTU bytes: 28 of headers and the rest payload.
+	ping_size "$C1" 198.19.1.1 $((mtu - 28)) || fail "client to server"
+	ping_size "$SRV" 198.19.1.2 $((mtu - 28)) || fail "server to client"
 	cap_stop out
-	wire_has out '$2 == "up" && $3 == 1472' 2 || fail "$(cat "$T/out.wire")"
-	wire_has out '$2 == "down" && $3 == 1472' 2 || fail "$(cat "$T/out.wire")"
+	wire_has out "\$2 == \"up\" && \$3 == $((mtu + 32))" 2 || fail "$(cat "$T/out.wire")"
+	wire_has out "\$2 == \"down\" && \$3 == $((mtu + 32))" 2 || fail "$(cat "$T/out.wire")"
+}
+
+@test "keyed tun MTUs default to 1440 over IPv4, and a full-size packet crosses in one 1500-byte datagram" {
+	keyed_mtu_crosses 198.18.1.1 1440
 }
 
 @test "keyed tun MTUs default to 1420 over IPv6, and a full-size packet crosses in one 1500-byte datagram" {
-	keyed_topo 1
-	srv_start srv
-	ADDR=fd00:18:1::1 cli_start c1 1
-	tunnel_up 1
-	[[ $(mtu_of "$C1" "$(run_field c1 tun)") == 1420 ]]
-	[[ $(mtu_of "$SRV" "$(run_field srv tun)") == 1420 ]]
-	cap_start out "$SRV" s1 udp port 5151
-	# 1392 + 28 = 1420 inside, + 32 = 1452 of UDP payload, 1500 outside.
-	ping_size "$C1" 198.19.1.1 1392 || fail "client to server"
-	ping_size "$SRV" 198.19.1.2 1392 || fail "server to client"
-	cap_stop out
-	wire_has out '$2 == "up" && $3 == 1452' 2 || fail "$(cat "$T/out.wire")"
-	wire_has out '$2 == "down" && $3 == 1452' 2 || fail "$(cat "$T/out.wire")"
+	keyed_mtu_crosses fd00:18:1::1 1420
 }
 
 @test "on the wire: 64-byte handshakes (1 up, 2 down, bytes 9..15 zero), data 32 bytes longer than its packet, no plaintext" {

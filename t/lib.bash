@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Shared helpers for the jtunnel integration tests; every t/*.bats loads it
 # with `load lib` and calls jt_setup and jt_teardown from setup and teardown.
 #

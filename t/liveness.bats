@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Liveness and status: the server's keepalive answers, the dead-peer
 # timeout (-t) turning a silent peer's carrier off and on again, a client
 # finding a silent server again on a new path, the SIGUSR2 status lines,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Many clients at once: 200 authorized clients (one namespace, one jtunnel
 # client process each, distinct identifiers) set up, carry traffic and are
 # torn down by SIGHUP in batches of 50; the server's memory per client is

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # The log: -L to syslog, priorities for the journal, reports of dropped
 # datagrams that come on time without further traffic, the routine drop at
 # a new tun not reported as a problem, -v events rate-limited per kind, a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Unit tests for noise.cc, the Noise_NNpsk0_25519_ChaChaPoly_BLAKE2s
 // handshake, against the cacophony vector (lines from t/vectors_noise.py):
 // both ends run the handshake, first with the vector's payloads and then

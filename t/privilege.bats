@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Privileges: jtunnel needs only CAP_NET_ADMIN (and CAP_NET_BIND_SERVICE
 # for a port below 1024), not root.  These tests run server and client as
 # user nobody with setpriv.

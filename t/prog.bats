@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # What PROG sees, and how jtunnel treats it.
 
 load lib

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Faults from around jtunnel: its tun set down, stripped of its address or
 # deleted under it; its peer gone (ICMP port unreachable); its own underlay
 # address gone; a firewall refusing its datagrams; a PROG that hangs or

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Roaming, NAT, restarts: the server follows each client's last address.
 
 load lib

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Unit tests for session.cc: the replay window against a plain model of
 // the rule (a counter is taken once, and only while less than
 // REPLAY_WINDOW behind the highest taken), over sequences that jump,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # SIGTERM, SIGINT and SIGKILL: how jtunnel ends, and that nothing of it
 # stays behind.
 

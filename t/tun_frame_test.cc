@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Unit tests for tun_frame.cc, the 4-byte address family header of BSD tun
 // devices, with this host's family numbers and with each BSD's.  Runs on
 // Linux, where tun_bsd.cc cannot.  Prints each failed check and a last line

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // What the unit tests share: vectors arrive on stdin one per line, as
 // space-separated fields (a kind, then hexadecimal strings, "-" for an empty
 // one), written by a converter from ../shared/vectors/ (t/vectors.py).

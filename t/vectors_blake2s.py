@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Writes the BLAKE2s vectors for t/blake2s_test, one per line: the 513
 of blake2s_vectors.json in the vectors folder (argv[1]), then cases
 computed here with Python's hashlib and hmac:

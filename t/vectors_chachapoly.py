@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Writes the vectors of t/chachapoly_test, one per line, from the vectors
 folder given as argv[1]: rfc8439_vectors.json (kinds named after its types),
 chacha20_poly1305_test.json and xchacha20_poly1305_test.json (kinds

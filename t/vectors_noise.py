@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 # Prints the Noise_NNpsk0_25519_ChaChaPoly_BLAKE2s vectors of
 # VECTORS/noise_nnpsk0_vectors.json (cacophony) for t/noise_test, one line
 # each, hex fields ("-" for empty):

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Writes the X25519 vectors for t/x25519_test, one per line, from the
 JSON files in the vectors folder (argv[1]):
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # The wire format on the underlay, and keepalives.  Captures are taken on
 # the server's side of the underlay link and classified by wire_summary
 # (lib.bash).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Unit tests for x25519.cc on RFC 7748's vectors and Wycheproof's, fed by
 // t/vectors_x25519.py (see there for the lines).  Besides each vector's
 // result it checks that out may be the same buffer as u or the scalar,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Whether qemu-user passes SIOCSIFTXQLEN through intact: sets the loopback
 // interface's transmit queue (run it in a network namespace of its own).
 // Exits 0 when the kernel took the value, 1 when it refused it.  For

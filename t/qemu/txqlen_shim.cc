@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // A test-only shim for qemu-user 7.2 on a big-endian guest, linked into the
 // binary that t/cross-check runs under qemu (never into jtunnel as built
 // and installed): qemu's table of ioctls describes SIOCSIFTXQLEN's ifreq
