@@ -458,9 +458,11 @@ proc_list() {
 }
 
 # runs_jtunnel PID EXE: process PID runs EXE (it is no longer a shell or
-# ip netns exec on its way there) and its libc is loaded: its own code runs.
+# ip netns exec on its way there) and its libc is loaded, or it is a static
+# binary that maps no dynamic loader at all: its own code runs.
 runs_jtunnel() {
-	[[ $(readlink "/proc/$1/exe") == "$2" ]] && grep -q 'libc[.-]' "/proc/$1/maps"
+	[[ $(readlink "/proc/$1/exe") == "$2" ]] &&
+		{ grep -q 'libc[.-]' "/proc/$1/maps" || ! grep -q '/ld-' "/proc/$1/maps"; }
 }
 
 # storm NAME SECONDS: SIGUSR1 and SIGUSR2 to jtunnel NAME from the first
