@@ -192,8 +192,9 @@ startup_fatal() {
 	chmod 644 "$T/plain"
 	startup_fatal "$T/plain" -s -c "$T/conf" "$T/plain"
 	startup_fatal "$T/prog" -s -c "$T/conf" "$T/prog"
-	# Found in PATH only as a file that cannot run.
-	JT_PATH=$T startup_fatal plain -s -c "$T/conf" plain
+	# Found in PATH only as a file that cannot run.  The rest of PATH stays
+	# (an emulator's wrapper needs it), and has no "plain" of its own.
+	JT_PATH=$T:$PATH startup_fatal plain -s -c "$T/conf" plain
 }
 
 @test "a numeric -b of another family than a numeric ADDRESS is a usage error naming both" {
