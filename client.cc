@@ -529,7 +529,6 @@ void client_run(const struct options *o)
 	const char *what = NULL;
 	c.o = o;
 	c.authorized.confdir = o->confdir;
-	signals_watch();
 	client_mode(&c);
 
 	resolve_server(o, bind_family(o), &c.server);

@@ -672,10 +672,6 @@ void server_run(const struct options *o)
 	static struct server s;
 	s.o = o;
 	s.authorized.confdir = o->confdir;
-	// Before anything that takes time (closing the probe's tun takes tens
-	// of milliseconds): a signal at start is taken as it says.
-	signal(SIGPIPE, SIG_IGN);
-	signals_watch();
 	// Fail at start, not at the first client, when tuns cannot be made.
 	char probe_name[TUN_NAME_MAX];
 	int probe = tun_open(probe_name);
