@@ -301,6 +301,9 @@ ns_add() {
 	JT_NSES+=("$name")
 	ip netns add "$name" || return 1
 	ip -n "$name" link set lo up
+	# Ephemeral ports from 49152 only: the fixed ports the tests bind
+	# (40001, 40002, ...) are then never a random port some jtunnel took.
+	ip netns exec "$name" sysctl -qw net.ipv4.ip_local_port_range="49152 60999" || return 1
 	printf -v "$1" '%s' "$name"
 }
 

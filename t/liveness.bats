@@ -198,7 +198,7 @@ wire_sequence() {
 	PROG_OPTS=noconf cli_start c1 1 -k 5 -t 5
 	wait_log c1 'timeout \(-t 5\) not above the keepalive interval \(-k 5\)'
 	# The warning comes before PROG runs: once it has, none will come.
-	PROG_OPTS=noconf cli_start c1b 1 -k 2 -t 3 -p 40002
+	PROG_OPTS=noconf cli_start c1b 1 -k 2 -t 3
 	wait_for 10 has_run c1b
 	! log_has c1b 'not above' || fail "warned: $(grep 'not above' "$T/c1b.log")"
 }
