@@ -427,7 +427,7 @@ static void keyed_datagram(struct client *c, uint8_t *data, size_t len)
 		int n = udp_batch_recv(c->sock, &c->batch);
 		for (int i = 0; i < n; i++) {
 			udp_message *m = &c->batch.msgs[i];
-			uint8_t *data = udp_batch_data(&c->batch, i);
+			uint8_t *data = c->batch.data[i];
 			struct peer_id id;
 			if (datagram_received(m, &id) == DATAGRAM_SHORT)
 				continue;

@@ -139,21 +139,26 @@ fail:
 	return -1;
 }
 
+enum { UDP_BATCH_BYTES = UDP_BATCH * (UDP_SLOT + DATAGRAM_MAX) };
+
 int udp_batch_init(struct udp_batch *b, bool want_control)
 {
 	memset(b, 0, sizeof *b);
-	// Pages are only touched as datagrams fill them, so a mostly unused
-	// 64 KiB per slot costs address space, not memory.
-	void *buffers = mmap(NULL, (size_t)UDP_BATCH * DATAGRAM_MAX, PROT_READ | PROT_WRITE,
+	// Pages are only touched as datagrams fill them, so the rooms cost
+	// address space, not memory, until a datagram needs one.
+	void *buffers = mmap(NULL, UDP_BATCH_BYTES, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buffers == MAP_FAILED)
 		return -1;
 	b->buffers = (uint8_t *)buffers;
 	for (int i = 0; i < UDP_BATCH; i++) {
-		b->iov[i].iov_base = udp_batch_data(b, i);
-		b->iov[i].iov_len = DATAGRAM_MAX;
-		b->msgs[i].msg_hdr.msg_iov = &b->iov[i];
-		b->msgs[i].msg_hdr.msg_iovlen = 1;
+		uint8_t *room = b->buffers + UDP_BATCH * UDP_SLOT + (size_t)i * DATAGRAM_MAX;
+		b->iov[i][0].iov_base = b->buffers + i * UDP_SLOT;
+		b->iov[i][0].iov_len = UDP_SLOT;
+		b->iov[i][1].iov_base = room + UDP_SLOT;
+		b->iov[i][1].iov_len = DATAGRAM_MAX - UDP_SLOT;
+		b->msgs[i].msg_hdr.msg_iov = b->iov[i];
+		b->msgs[i].msg_hdr.msg_iovlen = 2;
 		b->msgs[i].msg_hdr.msg_name = &b->from[i].sa;
 		if (want_control)
 			b->msgs[i].msg_hdr.msg_control = b->control[i];
@@ -183,7 +188,7 @@ int udp_bound_waits(int fd)
 
 void udp_batch_release(struct udp_batch *b)
 {
-	munmap(b->buffers, (size_t)UDP_BATCH * DATAGRAM_MAX);
+	munmap(b->buffers, UDP_BATCH_BYTES);
 	b->buffers = NULL;
 }
 
@@ -227,7 +232,15 @@ int udp_batch_recv(int fd, struct udp_batch *b)
 		drop_count(DROP_RECEIVE, errno);
 		return 0;
 	}
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		b->from[i].len = b->msgs[i].msg_hdr.msg_namelen;
+		// A datagram larger than its slot is made whole in its room.
+		uint8_t *slot = (uint8_t *)b->iov[i][0].iov_base;
+		b->data[i] = slot;
+		if (b->msgs[i].msg_len > UDP_SLOT) {
+			b->data[i] = (uint8_t *)b->iov[i][1].iov_base - UDP_SLOT;
+			memcpy(b->data[i], slot, UDP_SLOT);
+		}
+	}
 	return n;
 }

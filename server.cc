@@ -431,9 +431,9 @@ static void keyed_datagram(struct server *s, struct peer *p, const struct peer_i
 		keyed_data(s, p, data, len, from, local);
 }
 
-static void server_datagram(struct server *s, udp_message *m, const struct udp_addr *from)
+static void server_datagram(struct server *s, udp_message *m, uint8_t *data,
+    const struct udp_addr *from)
 {
-	uint8_t *data = (uint8_t *)m->msg_hdr.msg_iov->iov_base;
 	size_t len = m->msg_len;
 	struct peer_id id;
 	char text[ID_TEXT_MAX], where[ADDR_TEXT_MAX];
@@ -705,6 +705,6 @@ void server_run(const struct options *o)
 		}
 		int n = udp_batch_recv(s.sock, &s.batch);
 		for (int i = 0; i < n; i++)
-			server_datagram(&s, &s.batch.msgs[i], &s.batch.from[i]);
+			server_datagram(&s, &s.batch.msgs[i], s.batch.data[i], &s.batch.from[i]);
 	}
 }
