@@ -171,13 +171,7 @@ keyed_mtu_crosses() {
 }
 
 @test "keyed, -m 9000: packets in datagrams larger than a receive slot are opened whole both ways" {
-	keyed_topo 1
-	srv_start srv -m 9000
-	cli_start c1 1 -m 9000
-	tunnel_up 1
-	ping_size "$C1" 198.19.1.1 8972 || fail "client to server"
-	ping_size "$SRV" 198.19.1.2 8972 || fail "server to client"
-	ping_size "$C1" 198.19.1.1 2100 || fail "client to server, 2160 bytes"
+	jumbo_crosses keyed_topo
 }
 
 @test "on the wire: 64-byte handshakes (1 up, 2 down, bytes 9..15 zero), data 32 bytes longer than its packet, no plaintext" {

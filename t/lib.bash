@@ -477,6 +477,19 @@ ping_size() {
 	ip netns exec "$1" ping -c 1 -W 1 -q -M do -s "$3" "$2" >/dev/null 2>&1
 }
 
+# jumbo_crosses TOPOLOGY: over client 1 of TOPOLOGY (topo, keyed_topo), with
+# -m 9000 on both ends, 9000-byte packets cross both ways: datagrams larger
+# than one receive slot (2048 bytes), fragmented on the 1500-byte veths.
+jumbo_crosses() {
+	"$1" 1
+	srv_start srv -m 9000
+	cli_start c1 1 -m 9000
+	tunnel_up 1
+	ping_size "$C1" 198.19.1.1 8972 || fail "client to server"
+	ping_size "$SRV" 198.19.1.2 8972 || fail "server to client"
+	ping_size "$C1" 198.19.1.1 2100 || fail "client to server, a little over a slot"
+}
+
 # tunnel_up N [SECONDS]: client N's tunnel is set up on both ends and
 # pings cross it both ways.
 tunnel_up() {
