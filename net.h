@@ -62,10 +62,11 @@ enum { UDP_WAIT_SECONDS = 1 };
 int udp_bound_waits(int fd);
 
 // Datagrams received by one udp_receive_batch call.  Each lands in a slot
-// of UDP_SLOT bytes, and a larger one runs on into a room of its own with
-// space for the largest UDP payload: the slots share a few pages, so a
-// batch of tunnel-sized datagrams dirties 16 KiB, not a page per datagram.
-enum { UDP_BATCH = 8, UDP_SLOT = 2048 };
+// of UDP_SLOT bytes, room for the largest that crosses a 1500-byte path
+// whole, and a larger one runs on into a room of its own with space for
+// the largest UDP payload: the slots share three pages, where a buffer of
+// its own for each would dirty a page per datagram.
+enum { UDP_BATCH = 8, UDP_SLOT = 1536 };
 struct udp_batch {
 	udp_message msgs[UDP_BATCH];
 	struct iovec iov[UDP_BATCH][2];		// the slot; the rest of the room

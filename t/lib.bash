@@ -479,7 +479,7 @@ ping_size() {
 
 # jumbo_crosses TOPOLOGY: over client 1 of TOPOLOGY (topo, keyed_topo), with
 # -m 9000 on both ends, 9000-byte packets cross both ways: datagrams larger
-# than one receive slot (2048 bytes), fragmented on the 1500-byte veths.
+# than one receive slot (1536 bytes), fragmented on the 1500-byte veths.
 jumbo_crosses() {
 	"$1" 1
 	srv_start srv -m 9000
