@@ -153,11 +153,7 @@ bird_start() {
 		protocol kernel { ipv6 { export all; }; }
 		include "$EX/bird-ospf.conf";
 	EOF
-	bird -p -c "$T/$name.conf" || return 1
-	ip netns exec "$ns" bird -c "$T/$name.conf" -s "$T/$name.ctl" -P "$T/$name.pid" -f \
-		</dev/null >"$T/$name.out" 2>&1 3>&- &
-	record_pid "$name" $!
-	JT_NAMES+=("$name")
+	bird_run "$name" "$ns"
 }
 
 # route_via_tun NS ADDRESS: NS routes ADDRESS through a tun, learned by BIRD.

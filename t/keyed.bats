@@ -245,17 +245,10 @@ keyed_mtu_crosses() {
 	cap_start t "$C1" eth0 udp dst port 5151
 	# The server's firewall holds back one datagram, captured on its way
 	# out of the client: 28 + 11 bytes inside, 71 on the wire.
-	ip netns exec "$SRV" nft -f - <<-'EOF'
-		table inet jtblock {
-			chain in {
-				type filter hook input priority 0; policy accept;
-				udp dport 5151 drop
-			}
-		}
-	EOF
+	block "$SRV" input udp dport 5151
 	udp_send "$C1" 198.19.1.2 9999 198.19.1.1 7777 "$(hex tamper-test)"
 	wait_for 5 wire_has t '$2 == "up" && $5 == 4 && $3 == 71'
-	ip netns exec "$SRV" nft delete table inet jtblock
+	unblock "$SRV"
 	# Drop reports logged so far (the tun's start may have made one).
 	local before
 	before=$(drop_lines srv)

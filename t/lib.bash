@@ -477,6 +477,29 @@ ping_size() {
 	ip netns exec "$1" ping -c 1 -W 1 -q -M do -s "$3" "$2" >/dev/null 2>&1
 }
 
+# block NS HOOK MATCH...: drops (nft) the packets matching MATCH at HOOK
+# (input or output) in NS.  unblock NS lifts every such rule of NS.
+block() {
+	local ns=$1 hook=$2
+	shift 2
+	ip netns exec "$ns" nft add table inet jtblock &&
+		ip netns exec "$ns" nft add chain inet jtblock "$hook" \
+			"{ type filter hook $hook priority 0; policy accept; }" &&
+		ip netns exec "$ns" nft add rule inet jtblock "$hook" "$@" drop
+}
+unblock() { ip netns exec "$1" nft delete table inet jtblock; }
+
+# bird_run NAME NS: BIRD in NS with the configuration $T/NAME.conf (checked
+# first), its log, control socket and PID file beside it; ended at teardown.
+bird_run() {
+	local name=$1 ns=$2
+	bird -p -c "$T/$name.conf" || return 1
+	ip netns exec "$ns" bird -c "$T/$name.conf" -s "$T/$name.ctl" -P "$T/$name.pid" -f \
+		</dev/null >"$T/$name.out" 2>&1 3>&- &
+	record_pid "$name" $!
+	JT_NAMES+=("$name")
+}
+
 # jumbo_crosses TOPOLOGY: over client 1 of TOPOLOGY (topo, keyed_topo), with
 # -m 9000 on both ends, 9000-byte packets cross both ways: datagrams larger
 # than one receive slot (1536 bytes), fragmented on the 1500-byte veths.

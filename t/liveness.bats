@@ -47,18 +47,6 @@ route_live() {
 	[[ -n $r && $r != *linkdown* ]]
 }
 
-# block NS HOOK MATCH...: drops (nft) the packets matching MATCH at HOOK
-# (input or output) in NS.  unblock NS lifts every such rule of NS.
-block() {
-	local ns=$1 hook=$2
-	shift 2
-	ip netns exec "$ns" nft add table inet jtlive &&
-		ip netns exec "$ns" nft add chain inet jtlive "$hook" \
-			"{ type filter hook $hook priority 0; policy accept; }" &&
-		ip netns exec "$ns" nft add rule inet jtlive "$hook" "$@" drop
-}
-unblock() { ip netns exec "$1" nft delete table inet jtlive; }
-
 # jt_procs NAME: jtunnel NAME's own processes, the parent first.
 jt_procs() { echo "$(pid_of "$1")" $(jt_forks "$(pid_of "$1")"); }
 # signal_all SIGNAL NAME...: SIGNAL to every process of each jtunnel NAME.
@@ -618,11 +606,7 @@ ospf_start() {
 			};
 		}
 	EOF2
-	bird -p -c "$T/$name.conf" || return 1
-	ip netns exec "$ns" bird -c "$T/$name.conf" -s "$T/$name.ctl" -P "$T/$name.pid" -f \
-		</dev/null >"$T/$name.out" 2>&1 3>&- &
-	record_pid "$name" $!
-	JT_NAMES+=("$name")
+	bird_run "$name" "$ns"
 }
 
 # routed_via NS ADDRESS DEV: NS routes ADDRESS through DEV alone, as BIRD

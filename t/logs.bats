@@ -151,18 +151,6 @@ unauthorized_datagrams() {
 	drops_on_time srv '3 unauthorized' unauthorized_datagrams
 }
 
-# refused_send: the server's firewall refuses what it sends to its client.
-refused_send() {
-	ip netns exec "$SRV" nft -f - <<-'EOF'
-		table inet jtlogs {
-			chain out {
-				type filter hook output priority 0; policy accept;
-				udp sport 5151 drop
-			}
-		}
-	EOF
-}
-
 ping_into_refusal() { ip netns exec "$SRV" ping -c 2 -i 0.2 -W 1 -q 198.19.1.2 >/dev/null 2>&1 || true; }
 
 @test "drops counted by a server's forwarding process (sends refused) are reported on time, naming the client" {
@@ -170,7 +158,8 @@ ping_into_refusal() { ip netns exec "$SRV" ping -c 2 -i 0.2 -W 1 -q 198.19.1.2 >
 	PROG_OPTS=no6 srv_start srv
 	PROG_OPTS=no6 cli_start c1 1 -k 0
 	tunnel_up 1
-	refused_send
+	# The server's firewall refuses what it sends to its client.
+	block "$SRV" output udp sport 5151
 	drops_on_time srv "not sent \(Operation not permitted\)" ping_into_refusal
 	grep 'dropped datagrams' "$T/srv.log" | grep -q "client $(cid 1): dropped datagrams: " ||
 		fail "the client is not named: $(grep dropped "$T/srv.log")"
