@@ -108,9 +108,14 @@ static void log_write(int priority, const char *a, const char *b, const char *c)
 		return;
 	}
 	line[n++] = '\n';
-	// One write per line, so lines of several processes do not interleave.
-	fwrite(line, 1, n, stderr);
-	fflush(stderr);
+	// One write per line, so lines of several processes do not interleave;
+	// write(2) rather than stdio, whose FILE would be one more page that a
+	// forked process copies when it logs.  A failed write has nowhere to
+	// be told; errno is kept for the caller.
+	int err = errno;
+	while (write(STDERR_FILENO, line, n) == -1 && errno == EINTR)
+		;
+	errno = err;
 }
 
 static void log_line(int priority, const char *fmt, va_list ap, int errnum)

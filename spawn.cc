@@ -99,17 +99,11 @@ pid_t prog_spawn(char *const argv[], const char *tun_name, const char *client_id
 		snprintf(who, sizeof who, "%s", tun_name);
 	if (client_id != NULL)
 		snprintf(client_var, sizeof client_var, "TUN_CLIENT_ID=%s", client_id);
-	char **env = prog_environment(dev_var, client_id ? client_var : NULL);
-	if (env == NULL) {
-		log_warn("cannot run PROG %s for %s", argv[0], who);
-		return -1;
-	}
 	// The child reports a failed exec through this pipe; a successful exec
 	// closes it, so the read below waits for the exec, never for PROG.
 	int report[2];
 	if (pipe_cloexec(report, 0) == -1) {
 		log_warn("cannot run PROG %s for %s: pipe", argv[0], who);
-		free(env);
 		return -1;
 	}
 	pid_t parent = getpid();
@@ -128,9 +122,14 @@ pid_t prog_spawn(char *const argv[], const char *tun_name, const char *client_id
 		// as main makes sure 0 is open).
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		// execvp searches PATH as execvpe would and passes environ on;
-		// set here, in the child, it changes nothing in jtunnel.
-		environ = env;
-		if (own_group == -1 || exit_with_parent(parent) == -1 || null == -1 ||
+		// set here, in the child, it changes nothing in jtunnel.  Built
+		// here too: an allocation in the server after it forked a
+		// forwarding process would give both their own copy of malloc's
+		// pages.
+		char **env = prog_environment(dev_var, client_id ? client_var : NULL);
+		if (env != NULL)
+			environ = env;
+		if (env == NULL || own_group == -1 || exit_with_parent(parent) == -1 || null == -1 ||
 		    dup2(null, 0) == -1 || execvp(argv[0], argv) == -1) {
 			int err = errno;
 			ssize_t w = write(report[1], &err, sizeof err);
@@ -141,7 +140,6 @@ pid_t prog_spawn(char *const argv[], const char *tun_name, const char *client_id
 	int err = errno;
 	signals_restore(&mask);
 	close(report[1]);
-	free(env);
 	if (pid == -1) {
 		close(report[0]);
 		errno = err;
