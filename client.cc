@@ -402,12 +402,9 @@ static void keyed_datagram(struct client *c, uint8_t *data, size_t len)
 		return;
 	}
 	bool highest;
-	enum session_verdict v = session_open(&c->current, data, len, &highest);
-	bool stale = v == SESSION_STALE;
-	if (v != SESSION_OPENED)
-		v = session_open(&c->previous, data, len, &highest);
+	enum session_verdict v = session_open_either(&c->current, &c->previous, data, len, &highest);
 	if (v != SESSION_OPENED) {
-		drop_count(stale || v == SESSION_STALE ? DROP_REPLAYED : DROP_UNVERIFIED);
+		drop_count(v == SESSION_STALE ? DROP_REPLAYED : DROP_UNVERIFIED);
 		return;
 	}
 	c->unanswered_since = 0;

@@ -392,12 +392,9 @@ static void keyed_data(struct server *s, struct peer *p, uint8_t *data, size_t l
     const struct udp_addr *from, const struct udp_local *local)
 {
 	bool highest = false;
-	enum session_verdict v = session_open(&p->secrets->current, data, len, &highest);
+	enum session_verdict v = session_open_either(&p->secrets->current, &p->secrets->previous, data,
+	    len, &highest);
 	bool stale = v == SESSION_STALE;
-	if (v != SESSION_OPENED) {
-		v = session_open(&p->secrets->previous, data, len, &highest);
-		stale = stale || v == SESSION_STALE;
-	}
 	for (int i = 0; i < PENDING_MAX && v != SESSION_OPENED; i++) {
 		v = session_open(&p->secrets->pending[i].rx, data, len, &highest);
 		if (v == SESSION_OPENED && !session_confirmed(s, p, i))

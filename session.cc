@@ -105,3 +105,13 @@ enum session_verdict session_open(struct rx_session *s, uint8_t *datagram, size_
 	*highest = replay_record(&s->window, n);
 	return SESSION_OPENED;
 }
+
+enum session_verdict session_open_either(struct rx_session *current, struct rx_session *previous,
+    uint8_t *datagram, size_t len, bool *highest)
+{
+	enum session_verdict v = session_open(current, datagram, len, highest);
+	if (v == SESSION_OPENED)
+		return v;
+	enum session_verdict w = session_open(previous, datagram, len, highest);
+	return w == SESSION_OPENED || v != SESSION_STALE ? w : v;
+}

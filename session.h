@@ -106,4 +106,10 @@ enum session_verdict {
 enum session_verdict session_open(struct rx_session *s, uint8_t *datagram, size_t len,
     bool *highest);
 
+// session_open under current, else under previous: SESSION_OPENED when
+// either opens it, else SESSION_STALE when either had seen it, else
+// SESSION_FAILED.
+enum session_verdict session_open_either(struct rx_session *current, struct rx_session *previous,
+    uint8_t *datagram, size_t len, bool *highest);
+
 #endif

@@ -2,7 +2,8 @@
 // Unit tests for session.cc: the replay window against a plain model of
 // the rule (a counter is taken once, and only while less than
 // REPLAY_WINDOW behind the highest taken), over sequences that jump,
-// reorder and replay; and sealing then opening data datagrams in place.
+// reorder and replay; sealing then opening data datagrams in place; and
+// the verdict of opening under the current session or the previous one.
 #include <stdio.h>
 #include <string.h>
 
@@ -130,12 +131,61 @@ static void seal_and_open(void)
 	check(session_seal(&tx, &id, buf, 10) == 0, "no datagram without a session", 0);
 }
 
+// A datagram sealed under key k, counter n.
+static size_t sealed(uint8_t k, uint64_t n, uint8_t *buf)
+{
+	struct tx_session tx;
+	memset(&tx, 0, sizeof tx);
+	memset(tx.key, k, sizeof tx.key);
+	tx.live = true;
+	tx.counter = n;
+	struct peer_id id = { { 1, 2, 3, 4, 5, 6, 7, 8 } };
+	memset(buf + WIRE_KEYED_HEADER, 0x5a, 100);
+	return session_seal(&tx, &id, buf, 100);
+}
+
+// session_open_either's verdict for each way the two sessions can take a
+// datagram: opened by either, stale in either, failed in both.
+static void open_either(void)
+{
+	enum { OPENS, STALE, FAILS, DEAD };
+	const char *names[] = { "opens", "has seen it", "fails", "is not live" };
+	for (int cur = OPENS; cur <= DEAD; cur++) {
+		for (int prev = OPENS; prev <= DEAD; prev++) {
+			struct rx_session current, previous;
+			struct rx_session *both[2] = { &current, &previous };
+			int how[2] = { cur, prev };
+			static uint8_t buf[256];
+			size_t n = sealed(1, 7, buf);
+			for (int i = 0; i < 2; i++) {
+				memset(both[i], 0, sizeof *both[i]);
+				memset(both[i]->key, how[i] == FAILS ? 2 : 1, sizeof both[i]->key);
+				both[i]->live = how[i] != DEAD;
+				if (how[i] == STALE)
+					replay_record(&both[i]->window, 7);
+			}
+			bool highest = false;
+			enum session_verdict v = session_open_either(&current, &previous, buf, n, &highest);
+			enum session_verdict want = cur == OPENS || prev == OPENS ? SESSION_OPENED :
+			    cur == STALE || prev == STALE ? SESSION_STALE : SESSION_FAILED;
+			char what[96];
+			snprintf(what, sizeof what, "open_either: current %s, previous %s", names[cur],
+			    names[prev]);
+			check(v == want, what, (unsigned long long)v);
+			if (want == SESSION_OPENED)
+				check(highest && !replay_fresh(cur == OPENS ? &current.window : &previous.window, 7),
+				    "open_either: the session that opened it recorded it", 0);
+		}
+	}
+}
+
 int main(void)
 {
 	window_against_model(20000, 3);
 	window_against_model(20000, 100);
 	window_against_model(5000, 5000);
 	seal_and_open();
+	open_either();
 	printf("session: %ld passed, %ld failed\n", passed, failed);
 	return failed == 0 && passed > 0 ? 0 : 1;
 }
