@@ -282,7 +282,9 @@ static void client_status(struct client *c)
 {
 	liveness_status(&c->live, c->keyed, &c->server, c->shared, c->now,
 	    c->keyed && c->current.live ? c->current.born : 0);
-	drop_status();
+	unsigned long forwarding[DROP_REASONS] = { 0 };
+	forward_drops_add(c->shared, forwarding);
+	drop_status(forwarding);
 }
 
 static void client_tick(struct client *c)

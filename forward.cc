@@ -45,6 +45,12 @@ void forward_shared_unmap(struct forward_shared *shared)
 		munmap(shared, sizeof *shared);
 }
 
+void forward_drops_add(const struct forward_shared *shared, unsigned long sum[DROP_REASONS])
+{
+	for (int i = 0; i < DROP_REASONS; i++)
+		sum[i] += shared->drops.counts[i];
+}
+
 static volatile sig_atomic_t control_waiting;
 
 static void on_control(int)
@@ -135,6 +141,7 @@ void forward_tun_to_udp(struct forwarder *f)
 	// Its drop reports name its peer, and come on time though the tun
 	// read blocks: the timer interrupts it.
 	log_set_peer(f->who);
+	drop_totals_keep_in(&f->shared->drops);
 	drop_timer_enable();
 	size_t head = f->keyed ? WIRE_KEYED_HEADER : WIRE_PLAIN_OVERHEAD;
 	size_t room = DATAGRAM_MAX - WIRE_KEYED_OVERHEAD;

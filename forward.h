@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "log.h"
 #include "peer.h"
 #include "session.h"
 
@@ -48,11 +49,15 @@ struct forward_shared {
 	volatile sig_atomic_t sent;		// sent a datagram
 	volatile sig_atomic_t no_session;	// had a packet, but no session to send it
 	volatile uint64_t datagrams, bytes;	// sent, in all
+	struct drop_totals drops;		// dropped, by cause, since start
 };
 
 // Maps one, shared with the processes forked after.  Null on failure.
 struct forward_shared *forward_shared_map(void);
 void forward_shared_unmap(struct forward_shared *shared);
+
+// Adds the drops of the forwarding process that writes shared to sum.
+void forward_drops_add(const struct forward_shared *shared, unsigned long sum[DROP_REASONS]);
 
 struct forwarder {
 	const char *who;		// for the log: "client 0123456789abcdef", say

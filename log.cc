@@ -263,10 +263,11 @@ static const char *const drop_names[DROP_REASONS] = {
 };
 // What a forked process must not take over from its parent.
 static struct {
-	unsigned long counts[DROP_REASONS], totals[DROP_REASONS];
+	unsigned long counts[DROP_REASONS];
 	int errors[DROP_REASONS];
 	bool pending;
 } drop;
+static struct drop_totals own_totals, *totals = &own_totals;
 static int64_t drop_due_us, drop_reported_us;
 static bool drop_timer;
 
@@ -288,7 +289,7 @@ void drop_count(enum drop_reason why, int err)
 		err = 0;
 	}
 	drop.counts[why]++;
-	drop.totals[why]++;
+	totals->counts[why]++;
 	if (err != 0)
 		drop.errors[why] = err;
 	if (drop.pending)
@@ -360,13 +361,29 @@ void drop_timer_enable(void)
 void log_after_fork(void)
 {
 	memset(&drop, 0, sizeof drop);
+	for (int i = 0; i < DROP_REASONS; i++)
+		own_totals.counts[i] = 0;
 	// Its windows stay open, but with nothing left out to report.
 	windows_left_out = 0;
 }
 
-void drop_status(void)
+void drop_totals_keep_in(struct drop_totals *t)
+{
+	totals = t;
+}
+
+void drop_totals_absorb(const struct drop_totals *t)
+{
+	for (int i = 0; i < DROP_REASONS; i++)
+		totals->counts[i] += t->counts[i];
+}
+
+void drop_status(const unsigned long more[DROP_REASONS])
 {
 	char line[400];
-	drops_format(line, sizeof line, drop.totals, NULL);
+	unsigned long sum[DROP_REASONS];
+	for (int i = 0; i < DROP_REASONS; i++)
+		sum[i] = totals->counts[i] + (more != NULL ? more[i] : 0);
+	drops_format(line, sizeof line, sum, NULL);
 	log_write(LOG_INFO, peer_prefix, "status: dropped since start: ", line[0] ? line : "none");
 }

@@ -109,8 +109,24 @@ void log_flush_due(void);
 // and a forwarding process keeps that handler from the fork.
 void drop_timer_enable(void);
 
-// Logs every drop this process counted since start, by cause (the status,
-// SIGUSR2).
-void drop_status(void);
+// A forwarding process's drops since start, kept where its parent reads
+// them: in the page they share (forward.h).
+struct drop_totals {
+	volatile unsigned long counts[DROP_REASONS];
+};
+
+// From now on this process counts its totals since start in *t (which its
+// parent sees) rather than in its own memory.  A forwarding process calls
+// it once, right after the fork.
+void drop_totals_keep_in(struct drop_totals *t);
+
+// Adds *t to this process's own totals: those of a forwarding process that
+// is gone, so that the status's totals still count them.
+void drop_totals_absorb(const struct drop_totals *t);
+
+// Logs every drop counted since start, by cause (the status, SIGUSR2): this
+// process's own, plus those in more (its forwarding processes', summed; or
+// null).
+void drop_status(const unsigned long more[DROP_REASONS]);
 
 #endif

@@ -123,6 +123,9 @@ static void client_remove(struct server *s, struct peer *p, const char *why)
 	peer_remove(&s->table, p);
 	if (s->last == p)
 		s->last = NULL;
+	// What its forwarding process dropped stays in the status's totals.
+	if (p->shared != NULL)
+		drop_totals_absorb(&p->shared->drops);
 	forward_shared_unmap(p->shared);
 	peer_secrets_unmap(p);
 	free(p);
@@ -587,6 +590,7 @@ static void server_rescan(struct server *s)
 // SIGUSR2: a line per client, and the drop counters.
 static void server_status(struct server *s)
 {
+	unsigned long forwarding[DROP_REASONS] = { 0 };
 	for (size_t i = 0; i < s->table.capacity; i++) {
 		const struct peer *p = s->table.slots[i];
 		if (p == NULL)
@@ -594,8 +598,12 @@ static void server_status(struct server *s)
 		bool keyed = p->mode == MODE_KEYED;
 		liveness_status(&p->live, keyed, &p->addr, p->shared, s->now,
 		    keyed && p->secrets->current.live ? p->secrets->current.born : 0);
+		if (p->shared != NULL)
+			forward_drops_add(p->shared, forwarding);
 	}
-	drop_status();
+	// The clients' forwarding processes count what they drop (sends
+	// refused, packets with no session) in the pages they share with it.
+	drop_status(forwarding);
 }
 
 [[noreturn]] static void server_stop(struct server *s)

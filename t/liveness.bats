@@ -266,6 +266,38 @@ peer_status() {
 	status srv | tail -n 1 | grep -Eq '(: |, )2 unauthorized(,|$)' || fail "$(status srv)"
 }
 
+# not_sent NAME: how many datagrams jtunnel NAME's status counts as not sent
+# since start (0 when it names none).
+not_sent() {
+	local line
+	line=$(status "$1" | tail -n 1) || return 1
+	[[ $line =~ (: |, )([0-9]+)\ not\ sent ]] && echo "${BASH_REMATCH[2]}" || echo 0
+}
+
+@test "SIGUSR2: the drops line counts what forwarding processes dropped, on both ends, and keeps a forgotten client's" {
+	topo 1
+	PROG_OPTS=no6 srv_start srv
+	PROG_OPTS=no6 cli_start c1 1 -k 0
+	tunnel_up 1
+	[[ $(not_sent srv) == 0 && $(not_sent c1) == 0 ]] || fail "not sent before any refusal"
+	# Each end's firewall refuses what it sends: the pings' datagrams are
+	# dropped in the forwarding processes, which send them.
+	block "$SRV" output udp sport 5151
+	ip netns exec "$SRV" ping -c 3 -i 0.2 -W 1 -q 198.19.1.2 >/dev/null 2>&1 || true
+	local n
+	n=$(not_sent srv)
+	((n >= 3)) || fail "server: $n not sent, after 3 pings refused: $(status srv | tail -n 1)"
+	unblock "$SRV"
+	block "$C1" output udp dport 5151
+	ip netns exec "$C1" ping -c 3 -i 0.2 -W 1 -q 198.19.1.1 >/dev/null 2>&1 || true
+	(($(not_sent c1) >= 3)) || fail "client: $(status c1 | tail -n 1)"
+	# The client forgotten (its file gone, SIGHUP): its drops still count.
+	disallow srv "$(cid 1)"
+	kill -HUP "$(pid_of srv)"
+	wait_log srv "reloaded .*: 1 clients forgotten, 0 remain"
+	(($(not_sent srv) >= n)) || fail "after the client was forgotten: $(status srv | tail -n 1)"
+}
+
 @test "SIGUSR2: the client writes its server's status line (identifier, plain, address and port, tun, carrier, counts growing with traffic)" {
 	topo 1
 	srv_start srv
