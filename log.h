@@ -109,8 +109,8 @@ void log_flush_due(void);
 // and a forwarding process keeps that handler from the fork.
 void drop_timer_enable(void);
 
-// A forwarding process's drops since start, kept where its parent reads
-// them: in the page they share (forward.h).
+// Drops since start, by cause.  A forwarding process keeps its own where
+// its parent reads them: in the page they share (forward.h).
 struct drop_totals {
 	volatile unsigned long counts[DROP_REASONS];
 };
