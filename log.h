@@ -19,8 +19,8 @@ extern int log_verbose;
 void log_init(bool to_syslog);
 
 // Forgets, in a process just forked, the drops and events its parent had
-// counted but not reported yet: they are the parent's to report.
-// fork_forwarder calls it.
+// counted: those not reported yet are the parent's to report, and its
+// totals since start the parent's to give.  fork_forwarder calls it.
 void log_after_fork(void);
 
 // Names this process's peer in its drop reports ("client 0123456789abcdef"):

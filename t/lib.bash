@@ -477,6 +477,9 @@ ping_size() {
 	ip netns exec "$1" ping -c 1 -W 1 -q -M do -s "$3" "$2" >/dev/null 2>&1
 }
 
+# sanitized: JTUNNEL is the sanitizer build (make check SANITIZE=1).
+sanitized() { grep -qa __asan_init "$JTUNNEL"; }
+
 # block NS HOOK MATCH...: drops (nft) the packets matching MATCH at HOOK
 # (input or output) in NS.  unblock NS lifts every such rule of NS.
 block() {

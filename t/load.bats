@@ -88,8 +88,6 @@ ping_all() {
 		 ping -c 1 -W 2 -q 198.19.{}.$host >/dev/null 2>&1 || echo {}" 3>&-
 }
 
-sanitized() { grep -qa __asan_init "$JTUNNEL"; }
-
 @test "200 clients at once: 200 tuns and forwarders, pings cross every tunnel, SIGHUP tears them down 50 at a time, under 200 KiB of server memory per client" {
 	((LOAD_CLIENTS <= 250)) || skip "at most 250 clients (one octet of the overlay)"
 	topo 1
