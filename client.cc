@@ -282,9 +282,7 @@ static void client_status(struct client *c)
 {
 	liveness_status(&c->live, c->keyed, &c->server, c->shared, c->now,
 	    c->keyed && c->current.live ? c->current.born : 0);
-	unsigned long forwarding[DROP_REASONS] = { 0 };
-	forward_drops_add(c->shared, forwarding);
-	drop_status(forwarding);
+	drop_status(&c->shared->drops);
 }
 
 static void client_tick(struct client *c)

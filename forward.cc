@@ -45,12 +45,6 @@ void forward_shared_unmap(struct forward_shared *shared)
 		munmap(shared, sizeof *shared);
 }
 
-void forward_drops_add(const struct forward_shared *shared, unsigned long sum[DROP_REASONS])
-{
-	for (int i = 0; i < DROP_REASONS; i++)
-		sum[i] += shared->drops.counts[i];
-}
-
 static volatile sig_atomic_t control_waiting;
 
 static void on_control(int)

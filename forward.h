@@ -56,9 +56,6 @@ struct forward_shared {
 struct forward_shared *forward_shared_map(void);
 void forward_shared_unmap(struct forward_shared *shared);
 
-// Adds the drops of the forwarding process that writes shared to sum.
-void forward_drops_add(const struct forward_shared *shared, unsigned long sum[DROP_REASONS]);
-
 struct forwarder {
 	const char *who;		// for the log: "client 0123456789abcdef", say
 	int tun_fd;

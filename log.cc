@@ -372,18 +372,23 @@ void drop_totals_keep_in(struct drop_totals *t)
 	totals = t;
 }
 
-void drop_totals_absorb(const struct drop_totals *t)
+void drop_totals_add(struct drop_totals *sum, const struct drop_totals *t)
 {
 	for (int i = 0; i < DROP_REASONS; i++)
-		totals->counts[i] += t->counts[i];
+		sum->counts[i] += t->counts[i];
 }
 
-void drop_status(const unsigned long more[DROP_REASONS])
+void drop_totals_absorb(const struct drop_totals *t)
+{
+	drop_totals_add(totals, t);
+}
+
+void drop_status(const struct drop_totals *more)
 {
 	char line[400];
 	unsigned long sum[DROP_REASONS];
 	for (int i = 0; i < DROP_REASONS; i++)
-		sum[i] = totals->counts[i] + (more != NULL ? more[i] : 0);
+		sum[i] = totals->counts[i] + (more != NULL ? more->counts[i] : 0);
 	drops_format(line, sizeof line, sum, NULL);
 	log_write(LOG_INFO, peer_prefix, "status: dropped since start: ", line[0] ? line : "none");
 }

@@ -120,13 +120,15 @@ struct drop_totals {
 // it once, right after the fork.
 void drop_totals_keep_in(struct drop_totals *t);
 
+// Adds *t to *sum.
+void drop_totals_add(struct drop_totals *sum, const struct drop_totals *t);
+
 // Adds *t to this process's own totals: those of a forwarding process that
 // is gone, so that the status's totals still count them.
 void drop_totals_absorb(const struct drop_totals *t);
 
 // Logs every drop counted since start, by cause (the status, SIGUSR2): this
-// process's own, plus those in more (its forwarding processes', summed; or
-// null).
-void drop_status(const unsigned long more[DROP_REASONS]);
+// process's own, plus *more (its forwarding processes'; or null).
+void drop_status(const struct drop_totals *more);
 
 #endif

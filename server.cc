@@ -590,7 +590,7 @@ static void server_rescan(struct server *s)
 // SIGUSR2: a line per client, and the drop counters.
 static void server_status(struct server *s)
 {
-	unsigned long forwarding[DROP_REASONS] = { 0 };
+	struct drop_totals forwarding = {};
 	for (size_t i = 0; i < s->table.capacity; i++) {
 		const struct peer *p = s->table.slots[i];
 		if (p == NULL)
@@ -599,11 +599,11 @@ static void server_status(struct server *s)
 		liveness_status(&p->live, keyed, &p->addr, p->shared, s->now,
 		    keyed && p->secrets->current.live ? p->secrets->current.born : 0);
 		if (p->shared != NULL)
-			forward_drops_add(p->shared, forwarding);
+			drop_totals_add(&forwarding, &p->shared->drops);
 	}
 	// The clients' forwarding processes count what they drop (sends
 	// refused, packets with no session) in the pages they share with it.
-	drop_status(forwarding);
+	drop_status(&forwarding);
 }
 
 [[noreturn]] static void server_stop(struct server *s)
