@@ -6,7 +6,8 @@ MANDIR ?= $(PREFIX)/share/man
 
 CXX ?= c++
 # Small by default, as routers want it; the cipher of keyed mode's packets
-# is built for speed whatever CXXFLAGS says (CRYPTO_OPT).
+# and the cutting of TCP segments are built for speed whatever CXXFLAGS
+# says (CRYPTO_OPT).
 CXXFLAGS ?= -Os
 CRYPTO_OPT = -O2
 # The binary must link against libc alone: no exceptions, no RTTI, no
@@ -44,7 +45,7 @@ JT_LDFLAGS += -Wl,-z,max-page-size=$(MIPS_PAGE_SIZE)
 endif
 
 SRCS = jtunnel.cc options.cc client.cc server.cc peer.cc net.cc spawn.cc log.cc \
-	forward.cc liveness.cc session.cc handshake.cc $(CRYPTO) $(PLATFORM)
+	forward.cc offload.cc liveness.cc session.cc handshake.cc $(CRYPTO) $(PLATFORM)
 # The primitives of keyed mode, the project's own.
 CRYPTO = noise.cc chachapoly.cc chacha20.cc poly1305.cc blake2s.cc x25519.cc
 # The per-packet cipher is built for speed in every flavour of the build,
@@ -55,6 +56,10 @@ CRYPTO = noise.cc chachapoly.cc chacha20.cc poly1305.cc blake2s.cc x25519.cc
 PACKET_CRYPTO = chachapoly.cc chacha20.cc poly1305.cc
 CRYPTO_OBJS = $(PACKET_CRYPTO:.cc=.o) $(PACKET_CRYPTO:%.cc=san/%.o) $(PACKET_CRYPTO:%.cc=static/%.o)
 $(CRYPTO_OBJS): OPT = $(CRYPTO_OPT) -ffunction-sections -fdata-sections
+# So is cutting TCP segments and summing their checksums (measured: 30 %
+# less time per packet than -Os).
+OFFLOAD_OBJS = offload.o san/offload.o static/offload.o
+$(OFFLOAD_OBJS): OPT = $(CRYPTO_OPT)
 OBJS = $(SRCS:.cc=.o)
 
 # STATIC=1 selects the static build (below) for all, install, check and bench.
@@ -77,6 +82,11 @@ UNIT_BUILD = $(CXX) $(JT_CPPFLAGS) $(CPPFLAGS) $(JT_CXXFLAGS) $(CXXFLAGS) $(LDFL
 # The BSD backend's packet framing, unit-tested on any system.
 t/tun_frame_test: t/tun_frame_test.cc tun_frame.cc tun_frame.h
 	$(UNIT_BUILD) t/tun_frame_test.cc tun_frame.cc
+
+# Checksum and segmentation offload, done for a tun that hands them over.
+UNIT_TESTS += t/offload_test
+t/offload_test: t/offload_test.cc offload.cc offload.h
+	$(UNIT_BUILD) t/offload_test.cc offload.cc
 
 # ChaCha20, Poly1305 and the AEAD, once per path: as built (on x86, the
 # widest vectors the CPU has, chosen at run time), with ChaCha20 at most in

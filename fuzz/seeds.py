@@ -196,6 +196,30 @@ SEEDS["keyed"] = {
                   rehandshake(), [TIME, 0x00, 0x20], deliver(5)),
 }
 
+
+def tcp_segment(version, payload):
+    """A TCP segment with timestamps, as a tun hands one over to be cut."""
+    body = bytes((i * 7) & 0xff for i in range(payload))
+    tcp = struct.pack("!HHIIBBHHH", 40000, 5201, 1, 2, 8 << 4, 0x18, 502, 0, 0)
+    tcp += bytes([1, 1, 8, 10]) + bytes(8)
+    if version == 4:
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + payload, 1, 0x4000, 64, 6, 0,
+                         bytes([198, 19, 1, 2]), bytes([198, 19, 1, 1]))
+    else:
+        ip = struct.pack("!IHBB", 6 << 28, len(tcp) + payload, 6, 64) + \
+            bytes.fromhex("fd000019000100000000000000000002") + \
+            bytes.fromhex("fd000019000100000000000000000001")
+    return ip + tcp + body
+
+
+# offload: segment size, checksum start and offset (16 bits each), packet.
+SEEDS["offload"] = {
+    "ipv4-segment": struct.pack("!HHH", 1368, 20, 16) + tcp_segment(4, 5000),
+    "ipv6-segment": struct.pack("!HHH", 1348, 40, 16) + tcp_segment(6, 3000),
+    "ipv4-one-byte-packets": struct.pack("!HHH", 1, 20, 16) + tcp_segment(4, 40),
+    "ipv4-ping-checksum": struct.pack("!HHH", 0, 20, 2) + ipv4_ping(),
+}
+
 for target, seeds in SEEDS.items():
     d = os.path.join("corpus", target)
     os.makedirs(d, exist_ok=True)
