@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "offload.h"
 #include "secret.h"
 #include "spawn.h"
 
@@ -56,7 +57,6 @@ struct forward_state {
 	struct forwarder *f;
 	struct tx_session tx;
 	struct msghdr msg;
-	struct iovec iov;
 	uint8_t control[UDP_CONTROL_ROOM];
 	bool keepalive_due;
 };
@@ -109,27 +109,131 @@ static size_t wrap(struct forward_state *s, uint8_t *buf, size_t len)
 	return session_seal(&s->tx, &s->f->id, buf, len);
 }
 
-static void send_datagram(struct forward_state *s, uint8_t *buf, size_t len)
+// The bytes the wire puts before a packet.
+static size_t wire_head(const struct forwarder *f)
 {
-	s->iov.iov_base = buf;
-	s->iov.iov_len = len;
+	return f->keyed ? WIRE_KEYED_HEADER : WIRE_PLAIN_OVERHEAD;
+}
+
+// Room before a packet read for the datagrams cut from it, built in place
+// (offload.h): each outgrows its share of the segment by its headers and
+// the wire's overhead, about 100 bytes, and a run of UDP_RUN_DATAGRAMS of
+// them must fit before it overtakes what is not cut yet.
+enum { CUT_ROOM = 8192 };
+static_assert((int)CUT_ROOM >= (int)WIRE_TAG_BYTES, "a datagram cut must fit at the start");
+
+// Sends count datagrams, len bytes at buf, of datagram_size bytes but the last.
+static void send_run(struct forward_state *s, uint8_t *buf, size_t len, size_t datagram_size,
+    size_t count)
+{
 	struct forward_shared *shared = s->f->shared;
-	if (sendmsg(s->f->sock, &s->msg, 0) == -1) {
-		drop_count(DROP_SEND, errno);
+	if (udp_send_run(s->f->sock, &s->msg, buf, len, datagram_size) == -1) {
+		int err = errno;
+		for (size_t i = 0; i < count; i++)
+			drop_count(DROP_SEND, err);
 		return;
 	}
 	shared->sent = 1;
-	shared->datagrams = shared->datagrams + 1;
+	shared->datagrams = shared->datagrams + count;
 	shared->bytes = shared->bytes + len;
+}
+
+static void no_session(struct forward_state *s)
+{
+	drop_count(DROP_NO_SESSION);
+	s->f->shared->no_session = 1;
+}
+
+// Cuts the TCP segment packet[0..len) into packets of segment_size bytes of
+// payload and sends them, as datagrams built from run on, over the
+// segment's first bytes, in runs of one send each.
+static void send_cut(struct forward_state *s, uint8_t *run, uint8_t *packet, size_t len,
+    size_t segment_size)
+{
+	struct tcp_cut cut;
+	if (!tcp_cut_start(&cut, packet, len, segment_size)) {
+		drop_count(DROP_OFFLOAD);
+		return;
+	}
+	size_t overhead = s->f->keyed ? WIRE_KEYED_OVERHEAD : WIRE_PLAIN_OVERHEAD;
+	size_t head = wire_head(s->f);
+	size_t run_len = 0, count = 0, datagram_size = 0;
+	for (size_t packet_len; (packet_len = tcp_cut_next_length(&cut)) > 0;) {
+		size_t need = packet_len + overhead;
+		if (count == UDP_RUN_DATAGRAMS || run_len + need > UDP_RUN_BYTES ||
+		    run + run_len + need > tcp_cut_room_end(&cut, packet)) {
+			send_run(s, run, run_len, datagram_size, count);
+			run_len = count = 0;
+		}
+		uint8_t *datagram = run + run_len;
+		tcp_cut_next(&cut, packet, datagram + head);
+		size_t datagram_len = wrap(s, datagram, packet_len);
+		if (datagram_len == 0) {
+			no_session(s);
+			continue;
+		}
+		if (count++ == 0)
+			datagram_size = datagram_len;
+		run_len += datagram_len;
+	}
+	if (count > 0)
+		send_run(s, run, run_len, datagram_size, count);
+}
+
+// Sends the len-byte packet read at datagram's place for one, finished.
+static void send_packet(struct forward_state *s, uint8_t *datagram, size_t len,
+    const struct tun_offload *offload)
+{
+	size_t head = wire_head(s->f);
+	if (offload->needs_checksum && !checksum_complete(datagram + head, len,
+	    offload->checksum_start, offload->checksum_offset)) {
+		drop_count(DROP_OFFLOAD);
+		return;
+	}
+	size_t datagram_len = wrap(s, datagram, len);
+	if (datagram_len > 0)
+		send_run(s, datagram, datagram_len, datagram_len, 1);
+	else
+		no_session(s);
+}
+
+// A read takes any IP packet whole, even one too large to send (which the
+// send then refuses): the largest segment the kernel hands over, or that
+// its GRO made of packets routed in, is 65535 bytes.
+enum {
+	TUN_READ_ROOM = 65535,
+	FORWARD_BUFFER = CUT_ROOM + WIRE_KEYED_HEADER + TUN_READ_ROOM + WIRE_TAG_BYTES,
+};
+
+// The buffer's own pages, so that they can be given back whole.
+static uint8_t *forward_buffer_map(const char *who)
+{
+	void *buf = mmap(NULL, FORWARD_BUFFER, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	    -1, 0);
+	if (buf == MAP_FAILED)
+		fatal("%s: allocating %d bytes", who, (int)FORWARD_BUFFER);
+	return (uint8_t *)buf;
+}
+
+// Gives back the pages a segment filled once a packet that is none comes:
+// a burst's 70 KiB are not kept for a link gone quiet (or a router's other
+// work).  What the next burst pays for them again is a page fault per 4
+// KiB, against the 3 packets' forwarding they hold.
+static void forward_buffer_trim(const char *who, uint8_t *buf)
+{
+	static bool failed;
+	if (!failed && madvise(buf, FORWARD_BUFFER, MADV_DONTNEED) == -1) {
+		failed = true;
+		log_warn("%s: giving back a burst's memory", who);
+	}
 }
 
 void forward_tun_to_udp(struct forwarder *f)
 {
-	static uint8_t buf[DATAGRAM_MAX];
+	uint8_t *buf = forward_buffer_map(f->who);
+	bool trim_due = false;
 	static struct forward_state s;
 	s.f = f;
-	s.msg.msg_iov = &s.iov;
-	s.msg.msg_iovlen = 1;
 	set_destination(&s);
 	signal_catch(SIGUSR1, on_control);
 	// Its drop reports name its peer, and come on time though the tun
@@ -137,8 +241,7 @@ void forward_tun_to_udp(struct forwarder *f)
 	log_set_peer(f->who);
 	drop_totals_keep_in(&f->shared->drops);
 	drop_timer_enable();
-	size_t head = f->keyed ? WIRE_KEYED_HEADER : WIRE_PLAIN_OVERHEAD;
-	size_t room = DATAGRAM_MAX - WIRE_KEYED_OVERHEAD;
+	uint8_t *datagram = buf + CUT_ROOM, *packet = datagram + wire_head(f);
 	for (control_waiting = 1;;) {
 		if (control_waiting) {
 			control_waiting = 0;
@@ -146,23 +249,27 @@ void forward_tun_to_udp(struct forwarder *f)
 		}
 		if (s.keepalive_due) {
 			s.keepalive_due = false;
-			size_t len = wrap(&s, buf, 0);
+			size_t len = wrap(&s, datagram, 0);
 			if (len > 0)
-				send_datagram(&s, buf, len);
+				send_run(&s, datagram, len, len, 1);
 		}
-		ssize_t n = tun_read(f->tun_fd, buf + head, room);
+		struct tun_offload offload;
+		ssize_t n = tun_read(f->tun_fd, packet, TUN_READ_ROOM, &offload);
 		if (n == -1 && errno != EINTR && errno != EAGAIN)
 			fatal("%s: reading %s", f->who, f->tun_name);
 		if (n <= 0) {
 			log_flush_due();
 			continue;
 		}
-		size_t len = wrap(&s, buf, (size_t)n);
-		if (len > 0) {
-			send_datagram(&s, buf, len);
-		} else {
-			drop_count(DROP_NO_SESSION);
-			f->shared->no_session = 1;
+		if (offload.segment_size > 0) {
+			send_cut(&s, buf, packet, (size_t)n, offload.segment_size);
+			trim_due = true;
+			continue;
+		}
+		send_packet(&s, datagram, (size_t)n, &offload);
+		if (trim_due) {
+			trim_due = false;
+			forward_buffer_trim(f->who, buf);
 		}
 	}
 }

@@ -259,7 +259,7 @@ static const char *const drop_names[DROP_REASONS] = {
 	"not sent", "receive errors",
 	"of a wrong type or shape", "not verified", "replayed", "bad handshakes",
 	"initiations over the rate limit", "with no session to send under",
-	"for a client while set-ups fail",
+	"for a client while set-ups fail", "malformed from the tun",
 };
 // What a forked process must not take over from its parent.
 static struct {

@@ -77,6 +77,7 @@ enum drop_reason {
 	DROP_RATE,		// keyed: an initiation over the rate limit
 	DROP_NO_SESSION,	// keyed: a packet with no session to send it under
 	DROP_SETUP,		// server: a new client while set-ups fail
+	DROP_OFFLOAD,		// from the tun, with offloads this end cannot finish
 	DROP_REASONS
 };
 

@@ -180,6 +180,28 @@ size_t udp_control_put(void *control, int level, int type, const void *data, siz
 	return CMSG_SPACE(len);
 }
 
+int udp_send_run(int fd, struct msghdr *msg, uint8_t *buf, size_t len, size_t datagram_size)
+{
+	if (len > datagram_size) {
+		if (udp_send_segmented(fd, msg, buf, len, datagram_size) == 0)
+			return 0;
+		if (errno != ENOTSUP)
+			return -1;
+	}
+	struct iovec iov;
+	msg->msg_iov = &iov;
+	msg->msg_iovlen = 1;
+	int failed = 0;
+	for (size_t at = 0; at < len; at += datagram_size) {
+		iov.iov_base = buf + at;
+		iov.iov_len = len - at < datagram_size ? len - at : datagram_size;
+		if (sendmsg(fd, msg, 0) == -1)
+			failed = errno;
+	}
+	errno = failed;
+	return failed ? -1 : 0;
+}
+
 int udp_bound_waits(int fd)
 {
 	struct timeval timeout = { UDP_WAIT_SECONDS, 0 };

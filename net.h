@@ -61,6 +61,17 @@ size_t udp_control_put(void *control, int level, int type, const void *data, siz
 enum { UDP_WAIT_SECONDS = 1 };
 int udp_bound_waits(int fd);
 
+// The most datagrams, and bytes, udp_send_run takes at once: what Linux's
+// UDP segmentation takes in one send (UDP_MAX_SEGMENTS; under the 65507
+// bytes of the largest IPv4 UDP payload).
+enum { UDP_RUN_DATAGRAMS = 64, UDP_RUN_BYTES = 65000 };
+
+// Sends the len bytes at buf as datagrams of datagram_size bytes each, the
+// last one shorter or not, to where msg says (msg_iov is set here): in one
+// system call where the system can (udp_send_segmented), else in one per
+// datagram.  Returns 0, or -1 with errno when a send failed.
+int udp_send_run(int fd, struct msghdr *msg, uint8_t *buf, size_t len, size_t datagram_size);
+
 // Datagrams received by one udp_receive_batch call.  Each lands in a slot
 // of UDP_SLOT bytes, room for the largest that crosses a 1500-byte path
 // whole, and a larger one runs on into a room of its own with space for

@@ -37,9 +37,21 @@ int tun_name_of(int fd, char name[TUN_NAME_MAX]);
 // errno where the system cannot (ENOTSUP on the BSDs).
 int tun_set_carrier(int fd, bool on);
 
-// Reads one IP packet into packet[0..room).  Returns its length, 0 for a
+// What is left to do to a packet read, where the system offloads it
+// (Linux: the tun lets jtunnel act as its network card; see offload.h).
+struct tun_offload {
+	size_t segment_size;		// 0: one packet; else a TCP segment to
+					// cut into packets of this much payload
+	bool needs_checksum;		// a transport checksum to complete:
+	size_t checksum_start;		// the sum from here to the end,
+	size_t checksum_offset;		// into the field this far after start
+};
+
+// Reads one IP packet into packet[0..room), and into *offload what is left
+// to do to it: nothing on the BSDs; on Linux a checksum to complete, or a
+// TCP segment larger than the MTU to cut.  Returns its length, 0 for a
 // frame that carries no IP packet (skip it), or -1 with errno.
-ssize_t tun_read(int fd, uint8_t *packet, size_t room);
+ssize_t tun_read(int fd, uint8_t *packet, size_t room, struct tun_offload *offload);
 
 // Writes one IP packet.  Returns 0, or -1 with errno.
 int tun_write(int fd, uint8_t *packet, size_t len);
@@ -135,6 +147,14 @@ int udp_receive_batch(int fd, udp_message *msgs, unsigned int count);
 // Lets the kernel fragment outgoing datagrams larger than the path MTU
 // instead of dropping them.  Returns 0, or -1 with errno.
 int udp_allow_fragments(int fd, int family);
+
+// Sends the len bytes at buf as datagrams of datagram_size bytes each (the
+// last may be shorter) in one system call, to where msg says; its msg_iov
+// is set here, its control data kept.  Returns 0, or -1 with errno:
+// ENOTSUP when the system or this path cannot (the BSDs; Linux before
+// 4.18, or datagrams the path takes only in fragments), which nothing was
+// sent for.  See net.h's udp_send_run.
+int udp_send_segmented(int fd, struct msghdr *msg, uint8_t *buf, size_t len, size_t datagram_size);
 
 // Sets both socket buffers to at least bytes where the system allows it,
 // else as large as it allows.  Returns 0, or -1 with errno.

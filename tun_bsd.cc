@@ -296,8 +296,9 @@ int tun_set_carrier(int, bool)
 	return -1;
 }
 
-ssize_t tun_read(int fd, uint8_t *packet, size_t room)
+ssize_t tun_read(int fd, uint8_t *packet, size_t room, struct tun_offload *offload)
 {
+	memset(offload, 0, sizeof *offload);	// the BSDs' tuns offload nothing
 	uint8_t *frame = packet - TUN_FRAME_HEADER;
 	for (;;) {
 		ssize_t n = read(fd, frame, room + TUN_FRAME_HEADER);
@@ -609,6 +610,13 @@ size_t udp_local_to_control(const struct udp_local *local, void *control)
 		return udp_control_put(control, IPPROTO_IPV6, IPV6_PKTINFO, &info, sizeof info);
 	}
 	return 0;
+}
+
+int udp_send_segmented(int, struct msghdr *, uint8_t *, size_t, size_t)
+{
+	// Their tuns never hand over a segment to cut, so nothing asks.
+	errno = ENOTSUP;
+	return -1;
 }
 
 int udp_allow_fragments(int fd, int family)

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <netinet/udp.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -16,12 +17,42 @@
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 // Packets the kernel queues for jtunnel to read: twice the default of 500,
 // which bursts of a single TCP stream overflow (measured: a few percent more
 // throughput), and still short enough not to add much delay on a slow box.
 enum { TUN_QUEUE_PACKETS = 1000 };
+
+// The tun offloads checksums and TCP segmentation to jtunnel, as it would to
+// a network card (offload.h): every packet read or written then comes after
+// a virtio_net_hdr (its layout: the virtio spec's "Packet Operation").
+// Its fields are little-endian by TUNSETVNETLE, on any host.
+// (<linux/virtio_net.h> has them, but names a member "class": not C++.)
+enum {
+	VNET_HEADER = 10,		// sizeof(struct virtio_net_hdr)
+	VNET_FLAGS_AT = 0,
+	VNET_GSO_TYPE_AT = 1,
+	VNET_GSO_SIZE_AT = 4,
+	VNET_CSUM_START_AT = 6,
+	VNET_CSUM_OFFSET_AT = 8,
+	VNET_F_NEEDS_CSUM = 1,
+	VNET_GSO_NONE = 0,
+	VNET_GSO_TCPV4 = 1,
+	VNET_GSO_TCPV6 = 4,
+	TUN_OFFLOADS = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
+};
+
+// Whether this process's tuns offload: decided by the first tun_open, by
+// what the kernel allows, and the same for every tun after it (a server's
+// parent writes to all of its clients').
+enum vnet_mode { VNET_UNDECIDED, VNET_ON, VNET_OFF };
+static enum vnet_mode vnet_mode;
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103			// Linux 4.18's ABI, missing from old libcs
+#endif
 
 // An ioctl on the named interface through a throwaway socket.
 static int interface_ioctl(const char *name, unsigned long request, struct ifreq *ifr)
@@ -48,17 +79,41 @@ static int close_failed(int fd)
 	return -1;
 }
 
-int tun_open(char name[TUN_NAME_MAX])
+// Opens a tun with or without offloads.  Returns its descriptor, or -1
+// with errno: ENOTSUP when the kernel (or an emulator) refuses offloads.
+static int tun_open_mode(struct ifreq *ifr, bool offloads)
 {
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	if (fd == -1)
 		return -1;
-	struct ifreq ifr;
-	memset(&ifr, 0, sizeof ifr);
-	// No packet information header: every read and write is a bare IP packet.
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
-	if (ioctl(fd, TUNSETIFF, &ifr) == -1)
+	memset(ifr, 0, sizeof *ifr);
+	// No packet information header: every read and write is an IP
+	// packet, after the offload header if offloads are on.
+	ifr->ifr_flags = IFF_TUN | IFF_NO_PI | (offloads ? IFF_VNET_HDR : 0);
+	if (ioctl(fd, TUNSETIFF, ifr) == -1)
 		return close_failed(fd);
+	int little_endian = 1;
+	if (offloads && (ioctl(fd, TUNSETVNETLE, &little_endian) == -1 ||
+			 ioctl(fd, TUNSETOFFLOAD, (unsigned long)TUN_OFFLOADS) == -1)) {
+		close(fd);
+		errno = ENOTSUP;
+		return -1;
+	}
+	return fd;
+}
+
+int tun_open(char name[TUN_NAME_MAX])
+{
+	struct ifreq ifr;
+	int fd = tun_open_mode(&ifr, vnet_mode != VNET_OFF);
+	if (fd == -1 && vnet_mode == VNET_UNDECIDED && errno == ENOTSUP) {
+		vnet_mode = VNET_OFF;
+		fd = tun_open_mode(&ifr, false);
+	}
+	if (fd == -1)
+		return -1;
+	if (vnet_mode == VNET_UNDECIDED)
+		vnet_mode = VNET_ON;
 	memcpy(name, ifr.ifr_name, TUN_NAME_MAX);
 	name[TUN_NAME_MAX - 1] = '\0';
 	memset(&ifr, 0, sizeof ifr);
@@ -93,14 +148,47 @@ int tun_set_carrier(int fd, bool on)
 	return ioctl(fd, TUNSETCARRIER, &carrier);
 }
 
-ssize_t tun_read(int fd, uint8_t *packet, size_t room)
+static size_t load16_le(const uint8_t *p)
 {
-	return read(fd, packet, room);
+	return (size_t)p[0] | (size_t)p[1] << 8;
+}
+
+ssize_t tun_read(int fd, uint8_t *packet, size_t room, struct tun_offload *offload)
+{
+	memset(offload, 0, sizeof *offload);
+	if (vnet_mode != VNET_ON)
+		return read(fd, packet, room);
+	uint8_t vnet[VNET_HEADER];
+	struct iovec iov[2] = {{vnet, sizeof vnet}, {packet, room}};
+	ssize_t n = readv(fd, iov, 2);
+	if (n < VNET_HEADER)
+		return n == -1 ? -1 : 0;
+	switch (vnet[VNET_GSO_TYPE_AT]) {
+	case VNET_GSO_NONE:
+		break;
+	case VNET_GSO_TCPV4:
+	case VNET_GSO_TCPV6:
+		offload->segment_size = load16_le(vnet + VNET_GSO_SIZE_AT);
+		break;
+	default:
+		return 0;		// never offered (UDP, ECN), never taken
+	}
+	if (vnet[VNET_FLAGS_AT] & VNET_F_NEEDS_CSUM) {
+		offload->needs_checksum = true;
+		offload->checksum_start = load16_le(vnet + VNET_CSUM_START_AT);
+		offload->checksum_offset = load16_le(vnet + VNET_CSUM_OFFSET_AT);
+	}
+	return n - VNET_HEADER;
 }
 
 int tun_write(int fd, uint8_t *packet, size_t len)
 {
-	return write(fd, packet, len) == -1 ? -1 : 0;
+	if (vnet_mode != VNET_ON)
+		return write(fd, packet, len) == -1 ? -1 : 0;
+	// Nothing offloaded: a complete packet, its checksums its sender's.
+	static const uint8_t vnet[VNET_HEADER] = {};
+	struct iovec iov[2] = {{(void *)vnet, sizeof vnet}, {packet, len}};
+	return writev(fd, iov, 2) == -1 ? -1 : 0;
 }
 
 void tun_close(int fd, const char *)
@@ -228,6 +316,39 @@ size_t udp_local_to_control(const struct udp_local *local, void *control)
 		return udp_control_put(control, IPPROTO_IPV6, IPV6_PKTINFO, &info, sizeof info);
 	}
 	return 0;
+}
+
+int udp_send_segmented(int fd, struct msghdr *msg, uint8_t *buf, size_t len, size_t datagram_size)
+{
+	// The datagrams' size goes in a control message after msg's own.
+	alignas(struct cmsghdr) uint8_t control[UDP_CONTROL_ROOM + CMSG_SPACE(sizeof(uint16_t))];
+	void *own = msg->msg_control;
+	size_t own_len = msg->msg_controllen;
+	if (own_len > UDP_CONTROL_ROOM) {
+		errno = ENOTSUP;
+		return -1;
+	}
+	if (own_len > 0)
+		memcpy(control, own, own_len);
+	uint16_t size = (uint16_t)datagram_size;
+	msg->msg_control = control;
+	msg->msg_controllen = own_len + udp_control_put(control + own_len, IPPROTO_UDP, UDP_SEGMENT,
+	    &size, sizeof size);
+	struct iovec iov = {buf, len};
+	msg->msg_iov = &iov;
+	msg->msg_iovlen = 1;
+	ssize_t n = sendmsg(fd, msg, 0);
+	int err = errno;
+	msg->msg_control = own;
+	msg->msg_controllen = own_len;
+	if (n != -1)
+		return 0;
+	// EINVAL: a kernel before 4.18.  EMSGSIZE (EINVAL in some kernels):
+	// datagrams over the path's MTU, which the kernel fragments only when
+	// they are sent one by one (measured on 6.18).  EIO: a path (IPsec)
+	// that cannot take them this way.
+	errno = err == EINVAL || err == EMSGSIZE || err == EIO || err == ENOPROTOOPT ? ENOTSUP : err;
+	return -1;
 }
 
 int udp_allow_fragments(int fd, int family)

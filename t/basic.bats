@@ -49,6 +49,14 @@ teardown() {
 	ping_ok "$SRV" fd00:19:1::2
 }
 
+@test "TCP streams cross the tunnel intact both ways, IPv4 and IPv6 inside, cut by jtunnel from the segments the tun hands over" {
+	topo 1
+	srv_start srv
+	cli_start c1 1
+	tunnel_up 1
+	tcp_crosses_both_ways 1
+}
+
 @test "the tun MTU defaults to 1464 on both ends over IPv4" {
 	topo 1
 	srv_start srv
@@ -131,7 +139,7 @@ teardown() {
 	! ping_size "$C1" 198.19.1.1 1253
 }
 
-@test "-m 9000: packets in datagrams larger than a receive slot cross whole both ways, fragmented outside" {
+@test "-m 9000: packets in datagrams larger than a receive slot cross whole both ways, fragmented outside, TCP streams too" {
 	jumbo_crosses topo
 }
 

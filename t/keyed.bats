@@ -162,6 +162,15 @@ keyed_mtu_crosses() {
 	wire_has out "\$2 == \"down\" && \$3 == $((mtu + 32))" 2 || fail "$(cat "$T/out.wire")"
 }
 
+@test "keyed: TCP streams cross the tunnel intact both ways, IPv4 and IPv6 inside, cut by jtunnel from the segments the tun hands over, each packet sealed" {
+	topo 1
+	keyed_link 1
+	srv_start srv
+	cli_start c1 1
+	tunnel_up 1
+	tcp_crosses_both_ways 1
+}
+
 @test "keyed tun MTUs default to 1440 over IPv4, and a full-size packet crosses in one 1500-byte datagram" {
 	keyed_mtu_crosses 198.18.1.1 1440
 }
@@ -170,7 +179,7 @@ keyed_mtu_crosses() {
 	keyed_mtu_crosses fd00:18:1::1 1420
 }
 
-@test "keyed, -m 9000: packets in datagrams larger than a receive slot are opened whole both ways" {
+@test "keyed, -m 9000: packets in datagrams larger than a receive slot are opened whole both ways, TCP streams too" {
 	jumbo_crosses keyed_topo
 }
 

@@ -505,7 +505,9 @@ bird_run() {
 
 # jumbo_crosses TOPOLOGY: over client 1 of TOPOLOGY (topo, keyed_topo), with
 # -m 9000 on both ends, 9000-byte packets cross both ways: datagrams larger
-# than one receive slot (1536 bytes), fragmented on the 1500-byte veths.
+# than one receive slot (1536 bytes), fragmented on the 1500-byte veths;
+# and so do TCP streams, cut into packets of 9000 bytes (whose datagrams
+# the kernel will not send as one run: each goes alone, in fragments).
 jumbo_crosses() {
 	"$1" 1
 	srv_start srv -m 9000
@@ -514,6 +516,68 @@ jumbo_crosses() {
 	ping_size "$C1" 198.19.1.1 8972 || fail "client to server"
 	ping_size "$SRV" 198.19.1.2 8972 || fail "server to client"
 	ping_size "$C1" 198.19.1.1 2100 || fail "client to server, a little over a slot"
+	tcp_crosses_both_ways 1
+}
+
+# tcp_listening NS PORT: something listens on TCP port PORT in namespace NS.
+tcp_listening() {
+	[[ -n $(ip netns exec "$1" ss -Hltn "sport = :$2") ]]
+}
+
+# tun_packets NS DEV tx|rx: the packets the tun DEV has sent (to jtunnel)
+# or received (from it).  Linux counts a segment that jtunnel cuts into
+# packets as one sent.
+tun_packets() {
+	ip -n "$1" -j -s link show dev "$2" | jq ".[0].stats64.$3.packets"
+}
+
+# tcp_crosses FROM TO ADDRESS: 4 MiB of random bytes, sent over TCP from
+# namespace FROM to ADDRESS (v4 or v6) in namespace TO, arrive intact.
+# Sets TCP_SENT and TCP_RECEIVED to the packets the sending end's tun gave
+# jtunnel and the receiving end's tun took from it while they crossed
+# (TCP_FROM_TUN, TCP_TO_TUN: those tuns).
+tcp_crosses() {
+	local from=$1 to=$2 addr=$3 listen connect pid
+	listen="TCP4-LISTEN:5201,bind=$addr" connect="TCP4:$addr:5201"
+	[[ $addr == *:* ]] && listen="TCP6-LISTEN:5201,bind=[$addr]" connect="TCP6:[$addr]:5201"
+	head -c 4194304 /dev/urandom >"$T/tcp.sent"
+	rm -f "$T/tcp.received"
+	ip netns exec "$to" timeout 30 socat -u "$listen" "CREATE:$T/tcp.received" &
+	pid=$!
+	record_pid tcp-listener "$pid"
+	wait_for 5 tcp_listening "$to" 5201
+	local sent0 received0
+	sent0=$(tun_packets "$from" "$TCP_FROM_TUN" tx)
+	received0=$(tun_packets "$to" "$TCP_TO_TUN" rx)
+	ip netns exec "$from" timeout 30 socat -u "OPEN:$T/tcp.sent" "$connect" ||
+		fail "sending to $addr failed"
+	wait "$pid" || fail "receiving at $addr failed"
+	TCP_SENT=$(($(tun_packets "$from" "$TCP_FROM_TUN" tx) - sent0))
+	TCP_RECEIVED=$(($(tun_packets "$to" "$TCP_TO_TUN" rx) - received0))
+	cmp "$T/tcp.sent" "$T/tcp.received" || fail "the bytes $addr received differ from those sent"
+}
+
+# tcp_cut_crosses FROM FROM_TUN TO TO_TUN ADDRESS...: tcp_crosses from
+# namespace FROM (its tun FROM_TUN) to each ADDRESS in TO (its tun TO_TUN),
+# and FROM_TUN handed jtunnel segments to cut (Linux, offloads on): TO_TUN
+# took at least twice as many packets from jtunnel as FROM_TUN gave it.
+tcp_cut_crosses() {
+	local from=$1 from_tun=$2 to=$3 to_tun=$4 a
+	shift 4
+	for a in "$@"; do
+		TCP_FROM_TUN=$from_tun TCP_TO_TUN=$to_tun tcp_crosses "$from" "$to" "$a"
+		((TCP_RECEIVED >= 2 * TCP_SENT)) ||
+			fail "to $a: $TCP_SENT packets from the tun, $TCP_RECEIVED into the other: not cut"
+	done
+}
+
+# tcp_crosses_both_ways N: tcp_cut_crosses from client N to the server and
+# back, over IPv4 and IPv6 inside.
+tcp_crosses_both_ways() {
+	local v=C$1 ctun stun
+	ctun=$(run_field "c$1" tun) stun=$(run_field srv tun "$(cid "$1")")
+	tcp_cut_crosses "${!v}" "$ctun" "$SRV" "$stun" "$(o4 "$1" 1)" "$(o6 "$1" 1)"
+	tcp_cut_crosses "$SRV" "$stun" "${!v}" "$ctun" "$(o4 "$1" 2)" "$(o6 "$1" 2)"
 }
 
 # tunnel_up N [SECONDS]: client N's tunnel is set up on both ends and
