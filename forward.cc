@@ -57,7 +57,7 @@ struct forward_state {
 	struct forwarder *f;
 	struct tx_session tx;
 	struct msghdr msg;
-	uint8_t control[UDP_CONTROL_ROOM];
+	alignas(struct cmsghdr) uint8_t control[UDP_CONTROL_ROOM];
 	bool keepalive_due;
 };
 
@@ -121,6 +121,7 @@ static size_t wire_head(const struct forwarder *f)
 // them must fit before it overtakes what is not cut yet.
 enum { CUT_ROOM = 8192 };
 static_assert((int)CUT_ROOM >= (int)WIRE_TAG_BYTES, "a datagram cut must fit at the start");
+static_assert((int)CUT_ROOM >= (int)TUN_READ_HEADROOM, "tun_read's headroom");
 
 // Sends count datagrams, len bytes at buf, of datagram_size bytes but the last.
 static void send_run(struct forward_state *s, uint8_t *buf, size_t len, size_t datagram_size,

@@ -113,26 +113,9 @@ bool tcp_cut_start(struct tcp_cut *cut, const uint8_t *packet, size_t len, size_
 	return true;
 }
 
-static size_t next_payload(const struct tcp_cut *cut)
-{
-	size_t left = cut->payload_bytes - cut->done;
-	return left < cut->segment_size ? left : cut->segment_size;
-}
-
-size_t tcp_cut_next_length(const struct tcp_cut *cut)
-{
-	size_t payload = next_payload(cut);
-	return payload == 0 ? 0 : cut->header_bytes + payload;
-}
-
-const uint8_t *tcp_cut_room_end(const struct tcp_cut *cut, const uint8_t *packet)
-{
-	return packet + cut->header_bytes + cut->done + next_payload(cut);
-}
-
 size_t tcp_cut_next(struct tcp_cut *cut, const uint8_t *packet, uint8_t *out)
 {
-	size_t payload = next_payload(cut);
+	size_t payload = tcp_cut_next_payload(cut);
 	if (payload == 0)
 		return 0;
 	size_t len = cut->header_bytes + payload;

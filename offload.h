@@ -40,12 +40,26 @@ struct tcp_cut {
 // headers, lengths that disagree, or a segment_size of 0.
 bool tcp_cut_start(struct tcp_cut *cut, const uint8_t *packet, size_t len, size_t segment_size);
 
+// The payload bytes of the next packet, 0 when every byte has been cut.
+static inline size_t tcp_cut_next_payload(const struct tcp_cut *cut)
+{
+	size_t left = cut->payload_bytes - cut->done;
+	return left < cut->segment_size ? left : cut->segment_size;
+}
+
 // The length of the next packet, 0 when every byte has been cut.
-size_t tcp_cut_next_length(const struct tcp_cut *cut);
+static inline size_t tcp_cut_next_length(const struct tcp_cut *cut)
+{
+	size_t payload = tcp_cut_next_payload(cut);
+	return payload == 0 ? 0 : cut->header_bytes + payload;
+}
 
 // The end of the room the next packet may be written in: the bytes of the
 // segment at packet below it are cut already or the next packet's own.
-const uint8_t *tcp_cut_room_end(const struct tcp_cut *cut, const uint8_t *packet);
+static inline const uint8_t *tcp_cut_room_end(const struct tcp_cut *cut, const uint8_t *packet)
+{
+	return packet + cut->header_bytes + cut->done + tcp_cut_next_payload(cut);
+}
 
 // Writes the next packet to out, taking its payload from the segment at
 // packet; it may overlap the segment as long as it ends at or below

@@ -18,6 +18,9 @@ enum {
 	// backend that frames packets (the BSDs' 4-byte address family) does it
 	// in place, without a copy.
 	TUN_HEADROOM = 8,
+	// Bytes before a packet that tun_read may overwrite: more, for Linux's
+	// 10-byte offload header.  The forwarding loop's buffer has them.
+	TUN_READ_HEADROOM = 16,
 };
 
 // Opens a new point-to-point tun device with a system-chosen name, which is
@@ -47,7 +50,8 @@ struct tun_offload {
 	size_t checksum_offset;		// into the field this far after start
 };
 
-// Reads one IP packet into packet[0..room), and into *offload what is left
+// Reads one IP packet into packet[0..room) (overwriting the
+// TUN_READ_HEADROOM bytes before it), and into *offload what is left
 // to do to it: nothing on the BSDs; on Linux a checksum to complete, or a
 // TCP segment larger than the MTU to cut.  Returns its length, 0 for a
 // frame that carries no IP packet (skip it), or -1 with errno.
@@ -150,7 +154,8 @@ int udp_allow_fragments(int fd, int family);
 
 // Sends the len bytes at buf as datagrams of datagram_size bytes each (the
 // last may be shorter) in one system call, to where msg says; its msg_iov
-// is set here, its control data kept.  Returns 0, or -1 with errno:
+// is set here, its control data (udp_local_to_control's, in its
+// UDP_CONTROL_ROOM bytes, which leave room for more) kept.  Returns 0, or -1 with errno:
 // ENOTSUP when the system or this path cannot (the BSDs; Linux before
 // 4.18, or datagrams the path takes only in fragments), which nothing was
 // sent for.  See net.h's udp_send_run.

@@ -26,9 +26,9 @@
 enum { TUN_QUEUE_PACKETS = 1000 };
 
 // The tun offloads checksums and TCP segmentation to jtunnel, as it would to
-// a network card (offload.h): every packet read or written then comes after
-// a virtio_net_hdr (its layout: the virtio spec's "Packet Operation").
-// Its fields are little-endian by TUNSETVNETLE, on any host.
+// a network card (offload.h): every packet read or written comes after a
+// virtio_net_hdr (its layout: the virtio spec's "Packet Operation"), whose
+// fields are little-endian by TUNSETVNETLE, on any host.
 // (<linux/virtio_net.h> has them, but names a member "class": not C++.)
 enum {
 	VNET_HEADER = 10,		// sizeof(struct virtio_net_hdr)
@@ -43,16 +43,16 @@ enum {
 	VNET_GSO_TCPV6 = 4,
 	TUN_OFFLOADS = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
 };
-
-// Whether this process's tuns offload: decided by the first tun_open, by
-// what the kernel allows, and the same for every tun after it (a server's
-// parent writes to all of its clients').
-enum vnet_mode { VNET_UNDECIDED, VNET_ON, VNET_OFF };
-static enum vnet_mode vnet_mode;
+static_assert((int)VNET_HEADER <= (int)TUN_READ_HEADROOM, "no room for the offload header");
 
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103			// Linux 4.18's ABI, missing from old libcs
 #endif
+// The control message of a datagram size: 24 bytes, after a local address
+// of at most 40 (IPV6_PKTINFO) in UDP_CONTROL_ROOM.
+enum { UDP_SEGMENT_CONTROL = CMSG_SPACE(sizeof(uint16_t)) };
+static_assert(CMSG_SPACE(sizeof(struct in6_pktinfo)) + UDP_SEGMENT_CONTROL <= UDP_CONTROL_ROOM,
+	      "no room for the datagram size after the local address");
 
 // An ioctl on the named interface through a throwaway socket.
 static int interface_ioctl(const char *name, unsigned long request, struct ifreq *ifr)
@@ -79,41 +79,23 @@ static int close_failed(int fd)
 	return -1;
 }
 
-// Opens a tun with or without offloads.  Returns its descriptor, or -1
-// with errno: ENOTSUP when the kernel (or an emulator) refuses offloads.
-static int tun_open_mode(struct ifreq *ifr, bool offloads)
+int tun_open(char name[TUN_NAME_MAX])
 {
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	if (fd == -1)
 		return -1;
-	memset(ifr, 0, sizeof *ifr);
-	// No packet information header: every read and write is an IP
-	// packet, after the offload header if offloads are on.
-	ifr->ifr_flags = IFF_TUN | IFF_NO_PI | (offloads ? IFF_VNET_HDR : 0);
-	if (ioctl(fd, TUNSETIFF, ifr) == -1)
-		return close_failed(fd);
-	int little_endian = 1;
-	if (offloads && (ioctl(fd, TUNSETVNETLE, &little_endian) == -1 ||
-			 ioctl(fd, TUNSETOFFLOAD, (unsigned long)TUN_OFFLOADS) == -1)) {
-		close(fd);
-		errno = ENOTSUP;
-		return -1;
-	}
-	return fd;
-}
-
-int tun_open(char name[TUN_NAME_MAX])
-{
 	struct ifreq ifr;
-	int fd = tun_open_mode(&ifr, vnet_mode != VNET_OFF);
-	if (fd == -1 && vnet_mode == VNET_UNDECIDED && errno == ENOTSUP) {
-		vnet_mode = VNET_OFF;
-		fd = tun_open_mode(&ifr, false);
-	}
-	if (fd == -1)
-		return -1;
-	if (vnet_mode == VNET_UNDECIDED)
-		vnet_mode = VNET_ON;
+	memset(&ifr, 0, sizeof ifr);
+	// No packet information header; the offload header before every packet.
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR;
+	if (ioctl(fd, TUNSETIFF, &ifr) == -1)
+		return close_failed(fd);
+	// Offloads where the kernel takes them (and the header's fields in
+	// little-endian).  Where it does not, nothing is offloaded and every
+	// header read is all zeros: nothing left to do, in any byte order.
+	int little_endian = 1;
+	if (ioctl(fd, TUNSETVNETLE, &little_endian) == 0)
+		ioctl(fd, TUNSETOFFLOAD, (unsigned long)TUN_OFFLOADS);
 	memcpy(name, ifr.ifr_name, TUN_NAME_MAX);
 	name[TUN_NAME_MAX - 1] = '\0';
 	memset(&ifr, 0, sizeof ifr);
@@ -156,11 +138,9 @@ static size_t load16_le(const uint8_t *p)
 ssize_t tun_read(int fd, uint8_t *packet, size_t room, struct tun_offload *offload)
 {
 	memset(offload, 0, sizeof *offload);
-	if (vnet_mode != VNET_ON)
-		return read(fd, packet, room);
-	uint8_t vnet[VNET_HEADER];
-	struct iovec iov[2] = {{vnet, sizeof vnet}, {packet, room}};
-	ssize_t n = readv(fd, iov, 2);
+	// The header lands in the headroom, right before the packet.
+	uint8_t *vnet = packet - VNET_HEADER;
+	ssize_t n = read(fd, vnet, room + VNET_HEADER);
 	if (n < VNET_HEADER)
 		return n == -1 ? -1 : 0;
 	switch (vnet[VNET_GSO_TYPE_AT]) {
@@ -183,8 +163,6 @@ ssize_t tun_read(int fd, uint8_t *packet, size_t room, struct tun_offload *offlo
 
 int tun_write(int fd, uint8_t *packet, size_t len)
 {
-	if (vnet_mode != VNET_ON)
-		return write(fd, packet, len) == -1 ? -1 : 0;
 	// Nothing offloaded: a complete packet, its checksums its sender's.
 	static const uint8_t vnet[VNET_HEADER] = {};
 	struct iovec iov[2] = {{(void *)vnet, sizeof vnet}, {packet, len}};
@@ -320,16 +298,12 @@ size_t udp_local_to_control(const struct udp_local *local, void *control)
 
 int udp_send_segmented(int fd, struct msghdr *msg, uint8_t *buf, size_t len, size_t datagram_size)
 {
-	// The datagrams' size goes in a control message after msg's own.
-	alignas(struct cmsghdr) uint8_t control[UDP_CONTROL_ROOM + CMSG_SPACE(sizeof(uint16_t))];
+	// The datagrams' size goes in a control message after msg's own, in
+	// the room that UDP_CONTROL_ROOM leaves after a local address.
+	alignas(struct cmsghdr) uint8_t room[UDP_SEGMENT_CONTROL];
 	void *own = msg->msg_control;
 	size_t own_len = msg->msg_controllen;
-	if (own_len > UDP_CONTROL_ROOM) {
-		errno = ENOTSUP;
-		return -1;
-	}
-	if (own_len > 0)
-		memcpy(control, own, own_len);
+	uint8_t *control = own != NULL ? (uint8_t *)own : room;
 	uint16_t size = (uint16_t)datagram_size;
 	msg->msg_control = control;
 	msg->msg_controllen = own_len + udp_control_put(control + own_len, IPPROTO_UDP, UDP_SEGMENT,
