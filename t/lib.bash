@@ -560,13 +560,15 @@ tcp_crosses() {
 # tcp_cut_crosses FROM FROM_TUN TO TO_TUN ADDRESS...: tcp_crosses from
 # namespace FROM (its tun FROM_TUN) to each ADDRESS in TO (its tun TO_TUN),
 # and FROM_TUN handed jtunnel segments to cut (Linux, offloads on): TO_TUN
-# took at least twice as many packets from jtunnel as FROM_TUN gave it.
+# took at least 5/4 as many packets from jtunnel as FROM_TUN gave it (uncut,
+# the two are the same; cut, some 30 times at MTU 1464, and 1.8 to 6 times
+# at 9000, where a segment holds 7 packets at most).
 tcp_cut_crosses() {
 	local from=$1 from_tun=$2 to=$3 to_tun=$4 a
 	shift 4
 	for a in "$@"; do
 		TCP_FROM_TUN=$from_tun TCP_TO_TUN=$to_tun tcp_crosses "$from" "$to" "$a"
-		((TCP_RECEIVED >= 2 * TCP_SENT)) ||
+		((4 * TCP_RECEIVED >= 5 * TCP_SENT)) ||
 			fail "to $a: $TCP_SENT packets from the tun, $TCP_RECEIVED into the other: not cut"
 	done
 }
