@@ -161,8 +161,8 @@ static void send_cut(struct forward_state *s, uint8_t *run, uint8_t *packet, siz
 	size_t run_len = 0, count = 0, datagram_size = 0;
 	for (size_t packet_len; (packet_len = tcp_cut_next_length(&cut)) > 0;) {
 		size_t need = packet_len + overhead;
-		if (count == UDP_RUN_DATAGRAMS || run_len + need > UDP_RUN_BYTES ||
-		    run + run_len + need > tcp_cut_room_end(&cut, packet)) {
+		if (count > 0 && (count == UDP_RUN_DATAGRAMS || run_len + need > UDP_RUN_BYTES ||
+		    run + run_len + need > tcp_cut_room_end(&cut, packet))) {
 			send_run(s, run, run_len, datagram_size, count);
 			run_len = count = 0;
 		}
@@ -181,12 +181,11 @@ static void send_cut(struct forward_state *s, uint8_t *run, uint8_t *packet, siz
 		send_run(s, run, run_len, datagram_size, count);
 }
 
-// Sends the len-byte packet read at datagram's place for one, finished.
-static void send_packet(struct forward_state *s, uint8_t *datagram, size_t len,
+// Sends the len-byte packet, read at its place in datagram, finished.
+static void send_packet(struct forward_state *s, uint8_t *datagram, uint8_t *packet, size_t len,
     const struct tun_offload *offload)
 {
-	size_t head = wire_head(s->f);
-	if (offload->needs_checksum && !checksum_complete(datagram + head, len,
+	if (offload->needs_checksum && !checksum_complete(packet, len,
 	    offload->checksum_start, offload->checksum_offset)) {
 		drop_count(DROP_OFFLOAD);
 		return;
@@ -206,16 +205,6 @@ enum {
 	FORWARD_BUFFER = CUT_ROOM + WIRE_KEYED_HEADER + TUN_READ_ROOM + WIRE_TAG_BYTES,
 };
 
-// The buffer's own pages, so that they can be given back whole.
-static uint8_t *forward_buffer_map(const char *who)
-{
-	void *buf = mmap(NULL, FORWARD_BUFFER, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-	    -1, 0);
-	if (buf == MAP_FAILED)
-		fatal("%s: allocating %d bytes", who, (int)FORWARD_BUFFER);
-	return (uint8_t *)buf;
-}
-
 // Gives back the pages a segment filled once a packet that is none comes:
 // a burst's 70 KiB are not kept for a link gone quiet (or a router's other
 // work).  What the next burst pays for them again is a page fault per 4
@@ -231,7 +220,11 @@ static void forward_buffer_trim(const char *who, uint8_t *buf)
 
 void forward_tun_to_udp(struct forwarder *f)
 {
-	uint8_t *buf = forward_buffer_map(f->who);
+	// The buffer has pages of its own, so that they can be given back whole.
+	uint8_t *buf = (uint8_t *)mmap(NULL, FORWARD_BUFFER, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		fatal("%s: mapping its buffer", f->who);
 	bool trim_due = false;
 	static struct forward_state s;
 	s.f = f;
@@ -267,7 +260,7 @@ void forward_tun_to_udp(struct forwarder *f)
 			trim_due = true;
 			continue;
 		}
-		send_packet(&s, datagram, (size_t)n, &offload);
+		send_packet(&s, datagram, packet, (size_t)n, &offload);
 		if (trim_due) {
 			trim_due = false;
 			forward_buffer_trim(f->who, buf);

@@ -142,17 +142,12 @@ ssize_t tun_read(int fd, uint8_t *packet, size_t room, struct tun_offload *offlo
 	uint8_t *vnet = packet - VNET_HEADER;
 	ssize_t n = read(fd, vnet, room + VNET_HEADER);
 	if (n < VNET_HEADER)
-		return n == -1 ? -1 : 0;
-	switch (vnet[VNET_GSO_TYPE_AT]) {
-	case VNET_GSO_NONE:
-		break;
-	case VNET_GSO_TCPV4:
-	case VNET_GSO_TCPV6:
+		return n < 0 ? n : 0;	// -1, or a frame too short to hold a packet
+	uint8_t type = vnet[VNET_GSO_TYPE_AT];
+	if (type == VNET_GSO_TCPV4 || type == VNET_GSO_TCPV6)
 		offload->segment_size = load16_le(vnet + VNET_GSO_SIZE_AT);
-		break;
-	default:
+	else if (type != VNET_GSO_NONE)
 		return 0;		// never offered (UDP, ECN), never taken
-	}
 	if (vnet[VNET_FLAGS_AT] & VNET_F_NEEDS_CSUM) {
 		offload->needs_checksum = true;
 		offload->checksum_start = load16_le(vnet + VNET_CSUM_START_AT);
@@ -296,8 +291,17 @@ size_t udp_local_to_control(const struct udp_local *local, void *control)
 	return 0;
 }
 
+// Whether the kernel takes UDP_SEGMENT (Linux 4.18): an older one skips
+// the control message and would send a run as one datagram.  Asked by
+// udp_allow_fragments, which every socket jtunnel sends from goes through.
+static bool udp_segments_taken;
+
 int udp_send_segmented(int fd, struct msghdr *msg, uint8_t *buf, size_t len, size_t datagram_size)
 {
+	if (!udp_segments_taken) {
+		errno = ENOTSUP;
+		return -1;
+	}
 	// The datagrams' size goes in a control message after msg's own, in
 	// the room that UDP_CONTROL_ROOM leaves after a local address.
 	alignas(struct cmsghdr) uint8_t room[UDP_SEGMENT_CONTROL];
@@ -317,11 +321,10 @@ int udp_send_segmented(int fd, struct msghdr *msg, uint8_t *buf, size_t len, siz
 	msg->msg_controllen = own_len;
 	if (n != -1)
 		return 0;
-	// EINVAL: a kernel before 4.18.  EMSGSIZE (EINVAL in some kernels):
-	// datagrams over the path's MTU, which the kernel fragments only when
-	// they are sent one by one (measured on 6.18).  EIO: a path (IPsec)
-	// that cannot take them this way.
-	errno = err == EINVAL || err == EMSGSIZE || err == EIO || err == ENOPROTOOPT ? ENOTSUP : err;
+	// EMSGSIZE (EINVAL in some kernels): datagrams over the path's MTU,
+	// which the kernel fragments only when they are sent one by one
+	// (measured on 6.18).  EIO: a path (IPsec) that cannot take them so.
+	errno = err == EINVAL || err == EMSGSIZE || err == EIO ? ENOTSUP : err;
 	return -1;
 }
 
@@ -330,7 +333,9 @@ int udp_allow_fragments(int fd, int family)
 	// PMTUDISC_DONT: send with DF clear and let the kernel fragment what
 	// exceeds the path MTU, so an underestimated MTU costs speed, not
 	// connectivity (ICMP "fragmentation needed" is often filtered).
-	int v4 = IP_PMTUDISC_DONT, v6 = IPV6_PMTUDISC_DONT;
+	int v4 = IP_PMTUDISC_DONT, v6 = IPV6_PMTUDISC_DONT, none = 0;
+	// Setting the socket's own segment size to 0, which it is already.
+	udp_segments_taken = setsockopt(fd, IPPROTO_UDP, UDP_SEGMENT, &none, sizeof none) == 0;
 	if (setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &v4, sizeof v4) == -1 &&
 	    family == AF_INET)
 		return -1;
