@@ -531,35 +531,34 @@ tun_packets() {
 	ip -n "$1" -j -s link show dev "$2" | jq ".[0].stats64.$3.packets"
 }
 
-# tcp_crosses FROM TO ADDRESS: 4 MiB of random bytes, sent over TCP from
-# namespace FROM to ADDRESS (v4 or v6) in namespace TO, arrive intact.
-# Sets TCP_SENT and TCP_RECEIVED to the packets the sending end's tun gave
-# jtunnel and the receiving end's tun took from it while they crossed
-# (TCP_FROM_TUN, TCP_TO_TUN: those tuns).
+# tcp_crosses FROM FROM_TUN TO TO_TUN ADDRESS: 4 MiB of random bytes (the
+# same for every call in a test), sent over TCP from namespace FROM to
+# ADDRESS (v4 or v6) in namespace TO, arrive intact.  Sets TCP_SENT and
+# TCP_RECEIVED to the packets FROM_TUN gave jtunnel and TO_TUN took from it
+# while they crossed.
 tcp_crosses() {
-	local from=$1 to=$2 addr=$3 listen connect pid
+	local from=$1 from_tun=$2 to=$3 to_tun=$4 addr=$5 listen connect pid
 	listen="TCP4-LISTEN:5201,bind=$addr" connect="TCP4:$addr:5201"
 	[[ $addr == *:* ]] && listen="TCP6-LISTEN:5201,bind=[$addr]" connect="TCP6:[$addr]:5201"
-	head -c 4194304 /dev/urandom >"$T/tcp.sent"
+	[[ -f $T/tcp.sent ]] || head -c 4194304 /dev/urandom >"$T/tcp.sent"
 	rm -f "$T/tcp.received"
 	ip netns exec "$to" timeout 30 socat -u "$listen" "CREATE:$T/tcp.received" &
 	pid=$!
 	record_pid tcp-listener "$pid"
 	wait_for 5 tcp_listening "$to" 5201
 	local sent0 received0
-	sent0=$(tun_packets "$from" "$TCP_FROM_TUN" tx)
-	received0=$(tun_packets "$to" "$TCP_TO_TUN" rx)
+	sent0=$(tun_packets "$from" "$from_tun" tx)
+	received0=$(tun_packets "$to" "$to_tun" rx)
 	ip netns exec "$from" timeout 30 socat -u "OPEN:$T/tcp.sent" "$connect" ||
 		fail "sending to $addr failed"
 	wait "$pid" || fail "receiving at $addr failed"
-	TCP_SENT=$(($(tun_packets "$from" "$TCP_FROM_TUN" tx) - sent0))
-	TCP_RECEIVED=$(($(tun_packets "$to" "$TCP_TO_TUN" rx) - received0))
+	TCP_SENT=$(($(tun_packets "$from" "$from_tun" tx) - sent0))
+	TCP_RECEIVED=$(($(tun_packets "$to" "$to_tun" rx) - received0))
 	cmp "$T/tcp.sent" "$T/tcp.received" || fail "the bytes $addr received differ from those sent"
 }
 
-# tcp_cut_crosses FROM FROM_TUN TO TO_TUN ADDRESS...: tcp_crosses from
-# namespace FROM (its tun FROM_TUN) to each ADDRESS in TO (its tun TO_TUN),
-# and FROM_TUN handed jtunnel segments to cut (Linux, offloads on): TO_TUN
+# tcp_cut_crosses FROM FROM_TUN TO TO_TUN ADDRESS...: tcp_crosses to each
+# ADDRESS, and FROM_TUN handed jtunnel segments to cut (Linux, offloads on): TO_TUN
 # took at least 5/4 as many packets from jtunnel as FROM_TUN gave it (uncut,
 # the two are the same; cut, some 30 times at MTU 1464, and 1.8 to 6 times
 # at 9000, where a segment holds 7 packets at most).
@@ -567,7 +566,7 @@ tcp_cut_crosses() {
 	local from=$1 from_tun=$2 to=$3 to_tun=$4 a
 	shift 4
 	for a in "$@"; do
-		TCP_FROM_TUN=$from_tun TCP_TO_TUN=$to_tun tcp_crosses "$from" "$to" "$a"
+		tcp_crosses "$from" "$from_tun" "$to" "$to_tun" "$a"
 		((4 * TCP_RECEIVED >= 5 * TCP_SENT)) ||
 			fail "to $a: $TCP_SENT packets from the tun, $TCP_RECEIVED into the other: not cut"
 	done
