@@ -6,10 +6,10 @@
 // static there, so this file mirrors them, without sockets, tuns, rate
 // limits or logging.
 //
-// LLVMFuzzerInitialize makes one genuine client and server: a PSK, both
-// identifiers, an initiation, the server's response (a negotiated session,
-// not yet confirmed) and the client's finish.  Each input starts from that
-// state; its first 8 bytes seed random_bytes (below), and a few genuine
+// Each input starts from one genuine client and server (world_start): a
+// PSK hashed from the input, both identifiers, an initiation, the server's
+// response (a negotiated session, not yet confirmed) and the client's
+// finish.  Then the input's first 8 bytes seed random_bytes (below), and a few genuine
 // data datagrams and keepalives are sealed each way.  The rest of the input
 // is a sequence of operations (see the OP_ enum): seal, deliver a genuine
 // datagram (to its receiver, or reflected to its sender), deliver one
@@ -43,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../blake2s.h"
 #include "../handshake.h"
 #include "../peer.h"
 #include "../session.h"
@@ -144,7 +145,7 @@ struct genuine {
 	bool accepted;
 };
 
-static struct world initial, w;
+static struct world w;
 static int handshake_budget;
 static struct genuine genuine[GENUINE_MAX];
 static int genuine_count;
@@ -831,9 +832,13 @@ static void op_response(struct input *in)
 		to_client(response, WIRE_HANDSHAKE_BYTES);
 }
 
-extern "C" int LLVMFuzzerInitialize(int *, char ***)
+// The world each input starts from: one genuine client and server, and
+// their first handshake, under a PSK of the input's own (a hash of all of
+// it).  With one PSK for every input, a genuine initiation that one input
+// made, which libFuzzer's tracing of comparisons copies into others, would
+// pass the server's check in an input whose model never made it.
+static void world_start(const uint8_t *data, size_t len)
 {
-	session_timers_init();
 	memset(&w, 0, sizeof w);
 	handshake_budget = HANDSHAKE_BUDGET;
 	rng_state = 0x6a74756e6e656c31ull;
@@ -841,7 +846,10 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***)
 	static const uint8_t server_id[ID_BYTES] = { 0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10 };
 	memcpy(w.client_id.bytes, client_id, ID_BYTES);
 	memcpy(w.server_id.bytes, server_id, ID_BYTES);
-	random_bytes(w.psk, sizeof w.psk);
+	struct blake2s hash;
+	blake2s_init(&hash, sizeof w.psk, NULL, 0);
+	blake2s_update(&hash, data, len);
+	blake2s_final(&hash, w.psk);
 	for (int i = 0; i < SERVER_SLOTS; i++)
 		w.server.held[i] = -1;
 	for (int i = 0; i < CLIENT_SLOTS; i++)
@@ -857,14 +865,18 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***)
 	to_client(w.exchanges[0].response, WIRE_HANDSHAKE_BYTES);
 	if (!w.exchanges[0].finished || w.client.held[0] != 0)
 		abort();
-	initial = w;
+}
+
+extern "C" int LLVMFuzzerInitialize(int *, char ***)
+{
+	session_timers_init();
 	return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct input in = { data, len };
-	w = initial;
+	world_start(data, len);
 	genuine_count = 0;
 	handshake_budget = HANDSHAKE_BUDGET;
 	rng_state = 0;
