@@ -85,9 +85,10 @@ t/offload_test: t/offload_test.cc offload.cc offload.h
 
 # ChaCha20, Poly1305 and the AEAD, once per path: as built (on x86, the
 # widest vectors the CPU has, chosen at run time), with ChaCha20 at most in
-# AVX2, in vectors of four blocks, and scalar, and with 32-bit Poly1305.
+# AVX2, in vectors of four blocks, both scalar (Poly1305 in 64-bit limbs
+# alone), and with 32-bit Poly1305.
 AEAD_SRCS = chacha20.cc poly1305.cc chachapoly.cc
-AEAD_DEPS = t/chachapoly_test.cc t/unit.h $(AEAD_SRCS) chacha20.h poly1305.h chachapoly.h secret.h
+AEAD_DEPS = t/chachapoly_test.cc t/unit.h $(AEAD_SRCS) chacha20.h poly1305.h chachapoly.h secret.h cpu_x86.h
 t/chachapoly_test: $(AEAD_DEPS)
 	$(UNIT_BUILD) t/chachapoly_test.cc $(AEAD_SRCS)
 t/chachapoly_avx2_test: $(AEAD_DEPS)
@@ -95,7 +96,7 @@ t/chachapoly_avx2_test: $(AEAD_DEPS)
 t/chachapoly_vector4_test: $(AEAD_DEPS)
 	$(UNIT_BUILD) -DCHACHA20_NO_AVX2 t/chachapoly_test.cc $(AEAD_SRCS)
 t/chachapoly_scalar_test: $(AEAD_DEPS)
-	$(UNIT_BUILD) -DCHACHA20_SCALAR t/chachapoly_test.cc $(AEAD_SRCS)
+	$(UNIT_BUILD) -DCHACHA20_SCALAR -DPOLY1305_SCALAR t/chachapoly_test.cc $(AEAD_SRCS)
 t/chachapoly_poly32_test: $(AEAD_DEPS)
 	$(UNIT_BUILD) -DPOLY1305_32BIT t/chachapoly_test.cc $(AEAD_SRCS)
 

@@ -25,7 +25,7 @@
 #if !defined(CHACHA20_NO_AVX512VL)
 #define CHACHA20_AVX512VL 1
 #endif
-#include <cpuid.h>
+#include "cpu_x86.h"
 #endif
 
 enum { CHACHA20_WORDS = 16, CHACHA20_DOUBLE_ROUNDS = 10 };
@@ -268,36 +268,10 @@ static void chacha20_xor_vector8(uint8_t *out, const uint8_t *in, size_t len, ui
 	secret_wipe(tail, sizeof tail);
 }
 
-// What the CPU offers, as far as this file cares.  Asked with cpuid
-// itself: libgcc's __builtin_cpu_supports would bring 4 KiB of code.
-enum cpu_vectors { CPU_NOT_ASKED, CPU_SSE2, CPU_AVX2, CPU_AVX512VL };
-// Bits of XCR0, the register state the kernel saves: that of SSE and AVX;
-// and that too of AVX-512 (mask registers, upper halves, upper sixteen).
-enum { XCR0_AVX = 0x6, XCR0_AVX512 = 0xe6 };
-
-static enum cpu_vectors cpu_vectors_ask(void)
-{
-	unsigned eax, ebx, ecx, edx, xcr0_low, xcr0_high;
-	if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & bit_OSXSAVE))
-		return CPU_SSE2;
-	__asm__("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
-	if ((xcr0_low & XCR0_AVX) != XCR0_AVX || !__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) ||
-	    !(ebx & bit_AVX2))
-		return CPU_SSE2;
-	if ((xcr0_low & XCR0_AVX512) == XCR0_AVX512 && (ebx & bit_AVX512F) && (ebx & bit_AVX512VL))
-		return CPU_AVX512VL;
-	return CPU_AVX2;
-}
-
-// The eight-block function for this CPU, or NULL; the CPU is asked once.
+// The eight-block function for this CPU, or NULL.
 static chacha20_xor8_function *chacha20_xor8_for_cpu(void)
 {
-	static int known = CPU_NOT_ASKED;
-	int cpu = __atomic_load_n(&known, __ATOMIC_RELAXED);
-	if (cpu == CPU_NOT_ASKED) {
-		cpu = cpu_vectors_ask();
-		__atomic_store_n(&known, cpu, __ATOMIC_RELAXED);
-	}
+	enum cpu_vectors cpu = cpu_vectors();
 #if CHACHA20_AVX512VL
 	if (cpu == CPU_AVX512VL)
 		return chacha20_xor8_avx512vl;

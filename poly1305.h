@@ -32,9 +32,9 @@ struct poly1305_state {
 	size_t buffered;
 };
 
-// Which limbs this build uses, e.g. "64-bit limbs", for tests and
-// benchmarks to say.
-extern const char poly1305_implementation[];
+// Which limbs this build uses on this CPU, e.g. "64-bit limbs", for tests
+// and benchmarks to say.
+const char *poly1305_implementation(void);
 
 void poly1305_init(struct poly1305_state *st, const uint8_t key[POLY1305_KEY_BYTES]);
 void poly1305_update(struct poly1305_state *st, const uint8_t *m, size_t len);

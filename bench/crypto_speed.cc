@@ -107,6 +107,6 @@ int main(int argc, char **argv)
 	printf("seal %.1f MB/s, open %.1f MB/s (%ld-byte packets in place, median of %ld runs; "
 	       "ChaCha20: %s; Poly1305: %s)\n",
 	    median(seal_mbs, (int)runs), median(open_mbs, (int)runs), len, runs, chacha20_implementation(),
-	    poly1305_implementation);
+	    poly1305_implementation());
 	return 0;
 }

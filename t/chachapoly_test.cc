@@ -445,6 +445,6 @@ int main()
 	}
 	char name[160];
 	snprintf(name, sizeof name, "chachapoly (ChaCha20: %s; Poly1305: %s)", chacha20_implementation(),
-	    poly1305_implementation);
+	    poly1305_implementation());
 	return unit_summary(&total, name);
 }
