@@ -16,7 +16,7 @@ enum { XCR0_AVX = 0x6, XCR0_AVX512 = 0xe6 };
 static inline enum cpu_vectors cpu_vectors_ask(void)
 {
 	unsigned eax, ebx, ecx, edx, xcr0_low, xcr0_high;
-	if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & bit_OSXSAVE))
+	if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & bit_OSXSAVE) || !(ecx & bit_AVX))
 		return CPU_SSE2;
 	__asm__("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
 	if ((xcr0_low & XCR0_AVX) != XCR0_AVX || !__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) ||

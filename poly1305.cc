@@ -70,23 +70,28 @@ static void poly1305_blocks(struct poly1305_state *st, const uint8_t *m, size_t 
 
 #if POLY1305_AVX2
 // Four blocks at a time, one per lane of AVX2 vectors, in limbs of 26 bits
-// whose products (vpmuludq, 32x32->64 bits) sum in a lane's 64 bits.  With
-// the blocks m1..mn, n a multiple of 4, h r^n + m1 r^n + ... + mn r is, in
-// lane j, the blocks m(4g+j+1) each with h r^4 + m added group by group,
-// and at the end the lanes multiplied by r^4, r^3, r^2 and r and summed.
+// whose products (vpmuludq, 32x32->64 bits) sum in a lane's 64 bits.  The
+// result for blocks m1..mn, n a multiple of 4, is h r^n + m1 r^n + ... +
+// mn r: lane j takes the blocks m(4g+j+1), g = 0, 1, ..., as h = h r^4 + m
+// (lane 0 starting from h, the others from 0), and at the end the lanes
+// are multiplied by r^4, r^3, r^2 and r and summed.
 typedef uint64_t v4q __attribute__((vector_size(32)));
 static const uint64_t mask26 = ((uint64_t)1 << 26) - 1;
-enum { POLY1305_VECTOR_BLOCKS = 4, POLY1305_VECTOR_BYTES = POLY1305_VECTOR_BLOCKS * POLY1305_BLOCK_BYTES };
-// Runs shorter than this many blocks stay scalar: the powers of r and
-// the lanes' sum cost about what the vectors would save on them.
-enum { POLY1305_VECTOR_MIN_BLOCKS = 32 };
+// Runs shorter than POLY1305_VECTOR_MIN_BLOCKS stay scalar: the powers of
+// r and the lanes' sum cost about what the vectors would save on them.
+enum {
+	POLY1305_VECTOR_BLOCKS = 4,
+	POLY1305_VECTOR_BYTES = POLY1305_VECTOR_BLOCKS * POLY1305_BLOCK_BYTES,
+	POLY1305_VECTOR_MIN_BLOCKS = 32
+};
+static_assert(POLY1305_VECTOR_MIN_BLOCKS >= POLY1305_VECTOR_BLOCKS, "the vector loop takes a group at least");
 
 #define MUL32(a, b) ((v4q)_mm256_mul_epu32((__m256i)(a), (__m256i)(b)))
 
-// h = h r modulo p in each lane, h and r in limbs below 2^27, s = 5 r
-// (for the parts at 2^130 and up, which come back times 5): each d is a
-// sum of five products below 2^58.  Carried back to limbs of 26 bits,
-// the second and the last of which may hold a few bits more.
+// h = h r modulo p in each lane, h's limbs below 2^28 and r's below 2^27,
+// s = 5 r (for the parts at 2^130 and up, which come back times 5): each
+// d is a sum of five products below 2^58.  Carried back to limbs of 26
+// bits, the second and the last of which may hold a few bits more.
 __attribute__((target("avx2"), always_inline)) static inline void v4_mul(v4q h[5], const v4q r[5], const v4q s[5])
 {
 	v4q d0 = MUL32(h[0], r[0]) + MUL32(h[1], s[4]) + MUL32(h[2], s[3]) + MUL32(h[3], s[2]) + MUL32(h[4], s[1]);
