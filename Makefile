@@ -92,7 +92,7 @@ AEAD_DEPS = t/chachapoly_test.cc t/unit.h $(AEAD_SRCS) chacha20.h poly1305.h cha
 t/chachapoly_test: $(AEAD_DEPS)
 	$(UNIT_BUILD) t/chachapoly_test.cc $(AEAD_SRCS)
 t/chachapoly_avx2_test: $(AEAD_DEPS)
-	$(UNIT_BUILD) -DCHACHA20_NO_AVX512VL t/chachapoly_test.cc $(AEAD_SRCS)
+	$(UNIT_BUILD) -DCHACHA20_NO_AVX512 t/chachapoly_test.cc $(AEAD_SRCS)
 t/chachapoly_vector4_test: $(AEAD_DEPS)
 	$(UNIT_BUILD) -DCHACHA20_NO_AVX2 t/chachapoly_test.cc $(AEAD_SRCS)
 t/chachapoly_scalar_test: $(AEAD_DEPS)

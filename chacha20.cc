@@ -3,11 +3,12 @@
 // every CPU; where the compiler targets SIMD on a little-endian CPU,
 // chacha20_xor also runs several blocks at once in the compiler's generic
 // vectors, one block per lane, so that one source serves SSE2, AVX2 and
-// NEON.  On x86 the eight-block function is compiled for AVX2 and again
-// for AVX-512VL (whose rotations take one instruction), whatever the build
-// targets, and chacha20_xor takes the best one the CPU runs.
-// -DCHACHA20_SCALAR forces the scalar path; -DCHACHA20_NO_AVX2 the
-// four-block one, -DCHACHA20_NO_AVX512VL the AVX2 one at best (for tests).
+// NEON.  On x86 an eight-block function is compiled for AVX2 and a
+// sixteen-block one for AVX-512F, whatever the build targets, and
+// chacha20_xor takes the widest the CPU runs (with AVX-512, a rest of up
+// to eight blocks in AVX2).  -DCHACHA20_SCALAR forces the scalar path;
+// -DCHACHA20_NO_AVX2 the four-block one, -DCHACHA20_NO_AVX512 the AVX2 one
+// at best (for tests).
 #include "chacha20.h"
 #include "secret.h"
 
@@ -22,8 +23,8 @@
 
 #if CHACHA20_VECTOR && (defined(__x86_64__) || defined(__i386__)) && !defined(CHACHA20_NO_AVX2)
 #define CHACHA20_EIGHT_BLOCKS 1
-#if !defined(CHACHA20_NO_AVX512VL)
-#define CHACHA20_AVX512VL 1
+#if !defined(CHACHA20_NO_AVX512)
+#define CHACHA20_AVX512 1
 #endif
 #include "cpu_x86.h"
 #endif
@@ -48,7 +49,7 @@ static void chacha20_setup(uint32_t state[CHACHA20_WORDS], const uint8_t key[CHA
 
 // Rotation by shifts, of a word or (on the vector path) of every lane.  A
 // macro, not a function, so that it has no vector arguments whose passing
-// would depend on the target (see chacha20_xor8).
+// would depend on the target (see chacha20_xor8_avx2).
 #define ROTL(v, n) ((v) << (n) | (v) >> (32 - (n)))
 
 #define CHACHA20_QUARTER_ROUND(a, b, c, d) \
@@ -73,6 +74,23 @@ static void chacha20_setup(uint32_t state[CHACHA20_WORDS], const uint8_t key[CHA
 			CHACHA20_QUARTER_ROUND(x[2], x[7], x[8], x[13]); \
 			CHACHA20_QUARTER_ROUND(x[3], x[4], x[9], x[14]); \
 		} \
+	} while (0)
+
+// The key stream of as many blocks as a vector of type has lanes, one
+// block per lane, into x[16]: the state in every lane, the lanes' numbers
+// (lanes) added to the counter, the 20 rounds, the input added back.  A
+// macro, so that it takes the width of the vectors it is given.
+#define CHACHA20_LANES(type, x, state, lanes) \
+	do { \
+		type s_[CHACHA20_WORDS]; \
+		for (int i_ = 0; i_ < CHACHA20_WORDS; i_++) \
+			s_[i_] = (type){} + (state)[i_]; \
+		s_[12] += lanes; \
+		for (int i_ = 0; i_ < CHACHA20_WORDS; i_++) \
+			x[i_] = s_[i_]; \
+		CHACHA20_ROUNDS(x); \
+		for (int i_ = 0; i_ < CHACHA20_WORDS; i_++) \
+			x[i_] += s_[i_]; \
 	} while (0)
 
 // One block of key stream as words (section 2.3: rounds, then the input
@@ -156,20 +174,34 @@ static void chacha20_xor4(uint8_t *out, const uint8_t *in, uint32_t state[CHACHA
 {
 #define ROTL16(v) v4_rotl16(v)
 #define ROTL8(v) v4_rotl8(v)
-	v4u x[CHACHA20_WORDS], s[CHACHA20_WORDS];
-	for (int i = 0; i < CHACHA20_WORDS; i++)
-		s[i] = (v4u){state[i], state[i], state[i], state[i]};
-	s[12] += (v4u){0, 1, 2, 3};
-	for (int i = 0; i < CHACHA20_WORDS; i++)
-		x[i] = s[i];
-	CHACHA20_ROUNDS(x);
-	for (int i = 0; i < CHACHA20_WORDS; i++)
-		x[i] += s[i];
+	v4u x[CHACHA20_WORDS];
+	CHACHA20_LANES(v4u, x, state, ((v4u){0, 1, 2, 3}));
 	for (int i = 0; i < CHACHA20_WORDS; i += 4)
 		v4_xor_words(out + 4 * i, in + 4 * i, x[i], x[i + 1], x[i + 2], x[i + 3]);
 	state[12] += V4_BLOCKS;
 #undef ROTL16
 #undef ROTL8
+}
+
+// A function that XORs a group of blocks of key stream, a multiple of 4,
+// into out and advances the counter past them.
+typedef void chacha20_group_function(uint8_t *out, const uint8_t *in, uint32_t state[CHACHA20_WORDS]);
+// The largest group, that of the widest vectors compiled in.
+#if CHACHA20_AVX512
+enum { GROUP_BYTES_MAX = 16 * CHACHA20_BLOCK_BYTES };
+#else
+enum { GROUP_BYTES_MAX = 8 * CHACHA20_BLOCK_BYTES };
+#endif
+
+// len bytes, less than a group of group_bytes, by way of a buffer.
+static void chacha20_xor_short(uint8_t *out, const uint8_t *in, size_t len, uint32_t state[CHACHA20_WORDS],
+    chacha20_group_function *group, size_t group_bytes)
+{
+	uint8_t tail[GROUP_BYTES_MAX];
+	memcpy(tail, in, len);
+	group(tail, tail, state);
+	memcpy(out, tail, len);
+	secret_wipe(tail, group_bytes);
 }
 
 // All whole groups of four blocks, then what is left, by way of a buffer
@@ -184,11 +216,7 @@ static void chacha20_xor_vector4(uint8_t *out, const uint8_t *in, size_t len, ui
 		chacha20_xor_block(out, in, len, state);
 		return;
 	}
-	uint8_t tail[V4_BYTES];
-	memcpy(tail, in, len);
-	chacha20_xor4(tail, tail, state);
-	memcpy(out, tail, len);
-	secret_wipe(tail, sizeof tail);
+	chacha20_xor_short(out, in, len, state, chacha20_xor4, V4_BYTES);
 }
 
 #if CHACHA20_EIGHT_BLOCKS
@@ -205,24 +233,17 @@ enum { V8_BLOCKS = 8, V8_BYTES = V8_BLOCKS * CHACHA20_BLOCK_BYTES };
 #define V8_LOW(v) __builtin_shufflevector(v, v, 0, 1, 2, 3)
 #define V8_HIGH(v) __builtin_shufflevector(v, v, 4, 5, 6, 7)
 
-// Eight blocks into 512 bytes: blocks 0 to 3 from the low halves of the
-// lanes, 4 to 7 from the high halves.  Compiled once per target below: it
-// takes the target of the function it is inlined into.  (Its vectors are
-// never passed as arguments, whose passing would differ by target.)
-__attribute__((always_inline)) static inline void chacha20_xor8(uint8_t *out, const uint8_t *in,
+// Eight blocks into 512 bytes, in AVX2 whatever the build targets: blocks
+// 0 to 3 from the low halves of the lanes, 4 to 7 from the high halves.
+// (Here and in the sixteen-block function, vectors are never passed as
+// arguments, whose passing would differ by target.)
+__attribute__((target("avx2"))) static void chacha20_xor8_avx2(uint8_t *out, const uint8_t *in,
     uint32_t state[CHACHA20_WORDS])
 {
 #define ROTL16(v) V8_ROTL16(v)
 #define ROTL8(v) V8_ROTL8(v)
-	v8u x[CHACHA20_WORDS], s[CHACHA20_WORDS];
-	for (int i = 0; i < CHACHA20_WORDS; i++)
-		s[i] = (v8u){state[i], state[i], state[i], state[i], state[i], state[i], state[i], state[i]};
-	s[12] += (v8u){0, 1, 2, 3, 4, 5, 6, 7};
-	for (int i = 0; i < CHACHA20_WORDS; i++)
-		x[i] = s[i];
-	CHACHA20_ROUNDS(x);
-	for (int i = 0; i < CHACHA20_WORDS; i++)
-		x[i] += s[i];
+	v8u x[CHACHA20_WORDS];
+	CHACHA20_LANES(v8u, x, state, ((v8u){0, 1, 2, 3, 4, 5, 6, 7}));
 	for (int i = 0; i < CHACHA20_WORDS; i += 4) {
 		v4_xor_words(out + 4 * i, in + 4 * i, V8_LOW(x[i]), V8_LOW(x[i + 1]), V8_LOW(x[i + 2]),
 		    V8_LOW(x[i + 3]));
@@ -234,62 +255,80 @@ __attribute__((always_inline)) static inline void chacha20_xor8(uint8_t *out, co
 #undef ROTL8
 }
 
-typedef void chacha20_xor8_function(uint8_t *out, const uint8_t *in, uint32_t state[CHACHA20_WORDS]);
+#if CHACHA20_AVX512
+typedef uint32_t v16u __attribute__((vector_size(64)));
+enum { V16_BLOCKS = 16, V16_BYTES = V16_BLOCKS * CHACHA20_BLOCK_BYTES };
+// Lanes 4q to 4q + 3 of v, the word of blocks 4q to 4q + 3.
+#define V16_QUARTER(v, q) __builtin_shufflevector(v, v, 4 * (q), 4 * (q) + 1, 4 * (q) + 2, 4 * (q) + 3)
 
-__attribute__((target("avx2"))) static void chacha20_xor8_avx2(uint8_t *out, const uint8_t *in,
+// Sixteen blocks into 1024 bytes, in 512-bit vectors (whose rotations, by
+// shifts here, the compiler makes one instruction each): blocks 4q to
+// 4q + 3 from the quarters q of the lanes.
+__attribute__((target("avx512f"))) static void chacha20_xor16_avx512f(uint8_t *out, const uint8_t *in,
     uint32_t state[CHACHA20_WORDS])
 {
-	chacha20_xor8(out, in, state);
-}
-
-#if CHACHA20_AVX512VL
-__attribute__((target("avx512vl"))) static void chacha20_xor8_avx512vl(uint8_t *out, const uint8_t *in,
-    uint32_t state[CHACHA20_WORDS])
-{
-	chacha20_xor8(out, in, state);
-}
-#endif
-
-// Groups of eight blocks; a rest of more than four blocks by way of a
-// buffer, a shorter one in groups of four.
-static void chacha20_xor_vector8(uint8_t *out, const uint8_t *in, size_t len, uint32_t state[CHACHA20_WORDS],
-    chacha20_xor8_function *xor8)
-{
-	for (; len >= V8_BYTES; len -= V8_BYTES, in += V8_BYTES, out += V8_BYTES)
-		xor8(out, in, state);
-	if (len <= V4_BYTES) {
-		chacha20_xor_vector4(out, in, len, state);
-		return;
+#define ROTL16(v) ROTL(v, 16)
+#define ROTL8(v) ROTL(v, 8)
+	v16u x[CHACHA20_WORDS];
+	CHACHA20_LANES(v16u, x, state, ((v16u){0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}));
+	for (int i = 0; i < CHACHA20_WORDS; i += 4) {
+#define V16_XOR_QUARTER(q) \
+	v4_xor_words(out + (q) * V4_BYTES + 4 * i, in + (q) * V4_BYTES + 4 * i, V16_QUARTER(x[i], q), \
+	    V16_QUARTER(x[i + 1], q), V16_QUARTER(x[i + 2], q), V16_QUARTER(x[i + 3], q))
+		V16_XOR_QUARTER(0);
+		V16_XOR_QUARTER(1);
+		V16_XOR_QUARTER(2);
+		V16_XOR_QUARTER(3);
+#undef V16_XOR_QUARTER
 	}
-	uint8_t tail[V8_BYTES];
-	memcpy(tail, in, len);
-	xor8(tail, tail, state);
-	memcpy(out, tail, len);
-	secret_wipe(tail, sizeof tail);
+	state[12] += V16_BLOCKS;
+#undef ROTL16
+#undef ROTL8
+}
+#endif
+
+// A function that XORs len bytes of key stream into out, from the block
+// counter on, and advances the counter past them.
+typedef void chacha20_xor_function(uint8_t *out, const uint8_t *in, size_t len, uint32_t state[CHACHA20_WORDS]);
+
+// Whole groups of group_bytes with group; a rest of more than half a group
+// by way of a buffer, a shorter one with shorter.
+static void chacha20_xor_groups(uint8_t *out, const uint8_t *in, size_t len, uint32_t state[CHACHA20_WORDS],
+    chacha20_group_function *group, size_t group_bytes, chacha20_xor_function *shorter)
+{
+	for (; len >= group_bytes; len -= group_bytes, in += group_bytes, out += group_bytes)
+		group(out, in, state);
+	if (len <= group_bytes / 2)
+		shorter(out, in, len, state);
+	else
+		chacha20_xor_short(out, in, len, state, group, group_bytes);
 }
 
-// The eight-block function for this CPU, or NULL.
-static chacha20_xor8_function *chacha20_xor8_for_cpu(void)
+// Groups of eight blocks, then of four.
+static void chacha20_xor_vector8(uint8_t *out, const uint8_t *in, size_t len, uint32_t state[CHACHA20_WORDS])
 {
-	enum cpu_vectors cpu = cpu_vectors();
-#if CHACHA20_AVX512VL
-	if (cpu == CPU_AVX512VL)
-		return chacha20_xor8_avx512vl;
-#endif
-	return cpu >= CPU_AVX2 ? chacha20_xor8_avx2 : NULL;
+	chacha20_xor_groups(out, in, len, state, chacha20_xor8_avx2, V8_BYTES, chacha20_xor_vector4);
 }
+
+#if CHACHA20_AVX512
+// Groups of sixteen blocks, then of eight.
+static void chacha20_xor_vector16(uint8_t *out, const uint8_t *in, size_t len, uint32_t state[CHACHA20_WORDS])
+{
+	chacha20_xor_groups(out, in, len, state, chacha20_xor16_avx512f, V16_BYTES, chacha20_xor_vector8);
+}
+#endif
 #endif
 #endif
 
 const char *chacha20_implementation(void)
 {
 #if CHACHA20_EIGHT_BLOCKS
-	chacha20_xor8_function *xor8 = chacha20_xor8_for_cpu();
-#if CHACHA20_AVX512VL
-	if (xor8 == chacha20_xor8_avx512vl)
-		return "vectors of 8 blocks (AVX-512VL), then of 4";
+	enum cpu_vectors cpu = cpu_vectors();
+#if CHACHA20_AVX512
+	if (cpu == CPU_AVX512)
+		return "vectors of 16 blocks (AVX-512F), then of 8 (AVX2), then of 4";
 #endif
-	if (xor8 == chacha20_xor8_avx2)
+	if (cpu >= CPU_AVX2)
 		return "vectors of 8 blocks (AVX2), then of 4";
 #endif
 #if CHACHA20_VECTOR
@@ -305,9 +344,14 @@ void chacha20_xor(uint8_t *out, const uint8_t *in, size_t len, const uint8_t key
 	uint32_t state[CHACHA20_WORDS];
 	chacha20_setup(state, key, nonce, counter);
 #if CHACHA20_EIGHT_BLOCKS
-	chacha20_xor8_function *xor8 = chacha20_xor8_for_cpu();
-	if (xor8)
-		chacha20_xor_vector8(out, in, len, state, xor8);
+	enum cpu_vectors cpu = cpu_vectors();
+#if CHACHA20_AVX512
+	if (cpu == CPU_AVX512)
+		chacha20_xor_vector16(out, in, len, state);
+	else
+#endif
+	if (cpu >= CPU_AVX2)
+		chacha20_xor_vector8(out, in, len, state);
 	else
 		chacha20_xor_vector4(out, in, len, state);
 #elif CHACHA20_VECTOR

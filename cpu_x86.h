@@ -8,7 +8,7 @@
 
 #include <cpuid.h>
 
-enum cpu_vectors { CPU_NOT_ASKED, CPU_SSE2, CPU_AVX2, CPU_AVX512VL };
+enum cpu_vectors { CPU_NOT_ASKED, CPU_SSE2, CPU_AVX2, CPU_AVX512 };
 // Bits of XCR0, the register state the kernel saves: that of SSE and AVX;
 // and that too of AVX-512 (mask registers, upper halves, upper sixteen).
 enum { XCR0_AVX = 0x6, XCR0_AVX512 = 0xe6 };
@@ -22,8 +22,8 @@ static inline enum cpu_vectors cpu_vectors_ask(void)
 	if ((xcr0_low & XCR0_AVX) != XCR0_AVX || !__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) ||
 	    !(ebx & bit_AVX2))
 		return CPU_SSE2;
-	if ((xcr0_low & XCR0_AVX512) == XCR0_AVX512 && (ebx & bit_AVX512F) && (ebx & bit_AVX512VL))
-		return CPU_AVX512VL;
+	if ((xcr0_low & XCR0_AVX512) == XCR0_AVX512 && (ebx & bit_AVX512F))
+		return CPU_AVX512;
 	return CPU_AVX2;
 }
 
