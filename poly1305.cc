@@ -27,7 +27,6 @@ __extension__ typedef unsigned __int128 u128;
 // The 2^128 bit that full blocks get (section 2.5.1), in h2.
 static const uint64_t block_bit = 1;
 
-
 static inline uint64_t high_half(u128 v)
 {
 	return (uint64_t)(v >> 64);
@@ -151,7 +150,7 @@ __attribute__((target("avx2"))) static void poly1305_blocks_avx2(struct poly1305
 	// Everything derived from the key, in one place to wipe at the end.
 	struct {
 		uint64_t r[5], h[5];
-		v4q r1[5], s1[5], powers[5], factors[5], s_factors[5], r4[5], s4[5], acc[5];
+		v4q r1[5], s1[5], powers[5], s_powers[5], factors[5], s_factors[5], r4[5], s4[5], acc[5];
 	} w;
 	limbs26(w.r, st->r[0], st->r[1], 0);
 	limbs26(w.h, st->h[0], st->h[1], st->h[2]);
@@ -174,7 +173,7 @@ __attribute__((target("avx2"))) static void poly1305_blocks_avx2(struct poly1305
 	for (int i = 0; i < 5; i++) {
 		w.r4[i] = __builtin_shufflevector(w.powers[i], w.powers[i], 0, 0, 0, 0);
 		w.s4[i] = w.r4[i] * 5;
-		w.s1[i] = w.powers[i] * 5;
+		w.s_powers[i] = w.powers[i] * 5;
 		w.acc[i] = (v4q){w.h[i], 0, 0, 0};
 	}
 	for (;;) {
@@ -185,7 +184,7 @@ __attribute__((target("avx2"))) static void poly1305_blocks_avx2(struct poly1305
 			break;
 		v4_mul(w.acc, w.r4, w.s4);
 	}
-	v4_mul_call(w.acc, w.powers, w.s1);
+	v4_mul_call(w.acc, w.powers, w.s_powers);
 
 	// The lanes' sum, carried to limbs of 26 bits, then 64.
 	uint64_t *h = w.h;
